@@ -1,0 +1,151 @@
+// Package dns is mailprov's DNS layer: the Resolver interface every verifier
+// (dkim, spf, dmarc, arc) takes, typed lookup helpers on top of it, and
+// errors that keep apart the outcomes RFC 7208 and RFC 6376 treat
+// differently: a name that does not exist (NXDOMAIN), a name with no
+// records of the type asked (NODATA), a temporary failure (SERVFAIL,
+// timeout, refused), and a malformed answer.
+package dns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// Resolver answers one DNS question. Implementations must be safe for
+// concurrent use.
+//
+// Query returns an Answer for NOERROR responses with records (and may return
+// one alongside an *Error, to show the rcode and time of a negative answer).
+// A negative or failed lookup returns an *Error whose Kind says which.
+type Resolver interface {
+	Query(ctx context.Context, name string, qtype uint16) (*Answer, error)
+}
+
+// Answer is the answer to one question.
+type Answer struct {
+	// Name is the fully qualified question name (with the final dot).
+	Name string `json:"name"`
+	// Type is the question type (mdns.TypeTXT etc.).
+	Type uint16 `json:"type"`
+	// Rcode is the response code (mdns.RcodeSuccess etc.).
+	Rcode int `json:"rcode"`
+	// Records are the answer records, including any CNAMEs followed.
+	Records []mdns.RR `json:"-"`
+	// TTL is the smallest TTL of Records (or the negative-caching TTL).
+	TTL uint32 `json:"ttl"`
+	// Authentic is the AD bit: the resolver validated the answer with DNSSEC.
+	Authentic bool `json:"authentic"`
+	// Time is when the answer was received (or recorded, when replayed).
+	Time time.Time `json:"time"`
+}
+
+// ErrorKind classifies a failed lookup.
+type ErrorKind int
+
+// The kinds of lookup failure.
+const (
+	// KindNXDomain: the name does not exist (RCODE 3).
+	KindNXDomain ErrorKind = iota + 1
+	// KindNoData: the name exists but has no records of the type asked.
+	KindNoData
+	// KindServFail: the server failed (SERVFAIL, or another error rcode).
+	KindServFail
+	// KindRefused: the server refused the query.
+	KindRefused
+	// KindTimeout: no answer in time (after retries), or ctx ended.
+	KindTimeout
+	// KindMalformed: the answer was not a well-formed DNS response, or its
+	// records could not be decoded (e.g. a CNAME loop).
+	KindMalformed
+	// KindNotInSnapshot: a replaying resolver has no recorded answer.
+	KindNotInSnapshot
+)
+
+var kindNames = [...]string{
+	KindNXDomain:      "nxdomain",
+	KindNoData:        "nodata",
+	KindServFail:      "servfail",
+	KindRefused:       "refused",
+	KindTimeout:       "timeout",
+	KindMalformed:     "malformed",
+	KindNotInSnapshot: "not in snapshot",
+}
+
+func (k ErrorKind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("ErrorKind(%d)", int(k))
+}
+
+// Sentinel errors: errors.Is(err, dns.ErrNotFound) holds for NXDOMAIN and
+// NODATA; errors.Is(err, dns.ErrTemporary) for SERVFAIL, REFUSED, timeouts
+// and replay misses.
+var (
+	ErrNotFound  = errors.New("dns: not found")
+	ErrTemporary = errors.New("dns: temporary failure")
+	ErrMalformed = errors.New("dns: malformed answer")
+)
+
+// Error describes a failed lookup.
+type Error struct {
+	Name string
+	Type uint16
+	Kind ErrorKind
+	// Server is the server that answered, if any.
+	Server string
+	// Err is the underlying cause, if any (a network error, say).
+	Err error
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("dns: %s %s: %s", e.Name, mdns.TypeToString[e.Type], e.Kind)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrNotFound) and friends work by Kind.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Kind == KindNXDomain || e.Kind == KindNoData
+	case ErrTemporary:
+		return e.IsTemporary()
+	case ErrMalformed:
+		return e.Kind == KindMalformed
+	}
+	return false
+}
+
+// IsNotFound reports whether the name or the records do not exist.
+func (e *Error) IsNotFound() bool { return e.Kind == KindNXDomain || e.Kind == KindNoData }
+
+// IsTemporary reports whether the failure may go away on a later try.
+func (e *Error) IsTemporary() bool {
+	switch e.Kind {
+	case KindServFail, KindRefused, KindTimeout, KindNotInSnapshot:
+		return true
+	}
+	return false
+}
+
+// IsNotFound reports whether err is an NXDOMAIN or NODATA *Error.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// IsNXDomain reports whether err says the name does not exist.
+func IsNXDomain(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindNXDomain
+}
+
+// IsTemporary reports whether err is a temporary DNS failure.
+func IsTemporary(err error) bool { return errors.Is(err, ErrTemporary) }

@@ -1,0 +1,73 @@
+package dnstest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/dns/dnstest"
+)
+
+func TestServerAnswers(t *testing.T) {
+	long := strings.Repeat("x", 250)
+	zone := fmt.Sprintf(`
+example.org.        300 IN TXT "v=spf1 " "-all"
+esc.example.org.    300 IN TXT "a\"b\059c"
+big.example.org.    300 IN TXT %q %q %q %q %q %q %q %q
+alias.example.org.  300 IN CNAME example.org.
+sub.deep.example.org. 300 IN A 192.0.2.1
+`, long, long, long, long, long, long, long, long)
+	srv := dnstest.NewServer(t, zone)
+	r := srv.Resolver()
+	ctx := context.Background()
+
+	txt, _, err := dns.TXT(ctx, r, "example.org")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v=spf1 -all"}, txt)
+
+	txt, _, err = dns.TXT(ctx, r, "esc.example.org")
+	require.NoError(t, err)
+	assert.Equal(t, []string{`a"b;c`}, txt)
+
+	// 2000 bytes do not fit the advertised UDP size: the client must retry over TCP.
+	txt, _, err = dns.TXT(ctx, r, "big.example.org")
+	require.NoError(t, err)
+	assert.Len(t, txt[0], 2000)
+
+	txt, _, err = dns.TXT(ctx, r, "alias.example.org")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v=spf1 -all"}, txt)
+
+	_, _, err = dns.TXT(ctx, r, "nope.example.org")
+	var de *dns.Error
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, dns.KindNXDomain, de.Kind)
+
+	// deep.example.org exists only as an empty non-terminal: NODATA.
+	_, _, err = dns.TXT(ctx, r, "deep.example.org")
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, dns.KindNoData, de.Kind)
+	assert.True(t, dns.IsNotFound(err))
+	assert.False(t, dns.IsTemporary(err))
+}
+
+func TestServerFailures(t *testing.T) {
+	srv := dnstest.NewServer(t, "", dnstest.WithTimeout("slow.test"), dnstest.WithServFail("broken.test"))
+	r := srv.Resolver()
+	ctx := context.Background()
+	_, _, err := dns.TXT(ctx, r, "slow.test")
+	var de *dns.Error
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, dns.KindTimeout, de.Kind)
+	assert.True(t, dns.IsTemporary(err))
+
+	_, _, err = dns.TXT(ctx, r, "broken.test")
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, dns.KindServFail, de.Kind)
+}

@@ -1,0 +1,203 @@
+package headers
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names of the signature fields ParseSignature understands.
+const (
+	FieldDKIMSignature        = "DKIM-Signature"
+	FieldGoogleDKIMSignature  = "X-Google-DKIM-Signature"
+	FieldARCMessageSignature  = "ARC-Message-Signature"
+	FieldARCSeal              = "ARC-Seal"
+	FieldAuthenticationResult = "Authentication-Results"
+	FieldARCAuthResults       = "ARC-Authentication-Results"
+)
+
+// Signature is a parsed DKIM-Signature (RFC 6376 §3.5), ARC-Message-Signature
+// or ARC-Seal (RFC 8617 §4.1), or Google's X-Google-DKIM-Signature, which
+// has the DKIM syntax but is not a standard field.
+//
+// Parsing is syntactic: values are typed, but whether required tags are
+// present or the algorithm is supported is for the verifier to judge.
+type Signature struct {
+	// Field is the header field name the signature came from, canonical case.
+	Field string `json:"field"`
+	// NonStandard is true for X-Google-DKIM-Signature and other fields that
+	// use the DKIM syntax without being defined by an RFC.
+	NonStandard bool `json:"non_standard,omitempty"`
+
+	Version   string `json:"version,omitempty"`   // v=
+	Algorithm string `json:"algorithm,omitempty"` // a=, e.g. "rsa-sha256"
+	// HeaderCanon and BodyCanon come from c= ("simple" when absent; a
+	// missing body part is "simple" too).
+	HeaderCanon string   `json:"header_canonicalization,omitempty"`
+	BodyCanon   string   `json:"body_canonicalization,omitempty"`
+	Domain      string   `json:"domain,omitempty"`   // d=
+	Selector    string   `json:"selector,omitempty"` // s=
+	Identity    string   `json:"identity,omitempty"` // i= (DKIM only)
+	Headers     []string `json:"headers,omitempty"`  // h=, as written, in order
+	// BodyHashRaw and SignatureRaw are bh= and b= exactly as written.
+	BodyHashRaw  string `json:"bh,omitempty"`
+	SignatureRaw string `json:"b,omitempty"`
+	// BodyHash and Sig are the decoded bh= and b=.
+	BodyHash []byte `json:"-"`
+	Sig      []byte `json:"-"`
+	// Timestamp (t=) and Expiration (x=) are zero when absent.
+	Timestamp  time.Time `json:"timestamp,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
+	// Length is l=, the number of body octets signed, or nil when absent.
+	Length       *int64 `json:"length,omitempty"`
+	QueryMethods string `json:"query_methods,omitempty"` // q=
+	CopiedFields string `json:"copied_headers,omitempty"` // z=
+	// Instance is the ARC i= (1..50); 0 for DKIM.
+	Instance int `json:"instance,omitempty"`
+	// ChainValidation is the ARC-Seal cv= ("none", "pass", "fail").
+	ChainValidation string `json:"cv,omitempty"`
+	// Tags are all tags in order, including unknown ones.
+	Tags []Tag `json:"tags"`
+	// Raw is the field value as written.
+	Raw string `json:"-"`
+}
+
+// Canonicalization returns c= in its full "header/body" form.
+func (s *Signature) Canonicalization() string { return s.HeaderCanon + "/" + s.BodyCanon }
+
+// Tag returns the value of the tag named name and whether it is present.
+func (s *Signature) Tag(name string) (string, bool) {
+	for _, t := range s.Tags {
+		if t.Name == name {
+			return t.Value, true
+		}
+	}
+	return "", false
+}
+
+// IsARC reports whether the signature is an ARC-Seal or ARC-Message-Signature.
+func (s *Signature) IsARC() bool {
+	return s.Field == FieldARCSeal || s.Field == FieldARCMessageSignature
+}
+
+// ParseSignature parses the value of a signature field. fieldName selects
+// the flavour (ARC i= is an instance number; DKIM i= is an identity); an
+// unknown name is treated as a non-standard DKIM-style signature.
+//
+// It always returns a Signature holding what could be read. The error, if
+// any, is a *TagError for the first problem: malformed tag list, duplicate
+// tag, bad base64, bad number.
+func ParseSignature(fieldName, value string) (*Signature, error) {
+	s := &Signature{Field: canonicalSigField(fieldName), Raw: value, HeaderCanon: "simple", BodyCanon: "simple"}
+	switch s.Field {
+	case FieldDKIMSignature, FieldARCMessageSignature, FieldARCSeal:
+	default:
+		s.NonStandard = true
+	}
+	tags, firstErr := ParseTagList(value)
+	s.Tags = tags
+	setErr := func(tag string, err error) {
+		if firstErr == nil {
+			firstErr = &TagError{Tag: tag, Err: err}
+		}
+	}
+	for _, t := range tags {
+		v := t.Value
+		switch t.Name {
+		case "v":
+			s.Version = v
+		case "a":
+			s.Algorithm = strings.ToLower(v)
+		case "c":
+			h, b, _ := strings.Cut(strings.ToLower(v), "/")
+			s.HeaderCanon = h
+			if b != "" {
+				s.BodyCanon = b
+			}
+		case "d":
+			s.Domain = v
+		case "s":
+			s.Selector = v
+		case "i":
+			if s.IsARC() {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					setErr("i", fmt.Errorf("%w: instance %q is not a number", ErrTagSyntax, v))
+				}
+				s.Instance = n
+			} else {
+				s.Identity = v
+			}
+		case "h":
+			for _, h := range strings.Split(v, ":") {
+				if h = strings.Trim(h, " \t\r\n"); h != "" {
+					s.Headers = append(s.Headers, h)
+				}
+			}
+		case "bh":
+			s.BodyHashRaw = v
+			b, err := base64.StdEncoding.DecodeString(StripWhitespace(v))
+			if err != nil {
+				setErr("bh", fmt.Errorf("%w: bad base64", ErrTagSyntax))
+			}
+			s.BodyHash = b
+		case "b":
+			s.SignatureRaw = v
+			b, err := base64.StdEncoding.DecodeString(StripWhitespace(v))
+			if err != nil {
+				setErr("b", fmt.Errorf("%w: bad base64", ErrTagSyntax))
+			}
+			s.Sig = b
+		case "t", "x":
+			n, err := parseUnixTime(v)
+			if err != nil {
+				setErr(t.Name, err)
+				continue
+			}
+			if t.Name == "t" {
+				s.Timestamp = n
+			} else {
+				s.Expiration = n
+			}
+		case "l":
+			n, err := strconv.ParseInt(StripWhitespace(v), 10, 64)
+			if err != nil || n < 0 {
+				setErr("l", fmt.Errorf("%w: body length %q", ErrTagSyntax, v))
+				continue
+			}
+			s.Length = &n
+		case "q":
+			s.QueryMethods = v
+		case "z":
+			s.CopiedFields = v
+		case "cv":
+			s.ChainValidation = strings.ToLower(v)
+		}
+	}
+	return s, firstErr
+}
+
+// parseUnixTime reads a DKIM time value: up to 12 decimal digits of seconds
+// since the epoch.
+func parseUnixTime(v string) (time.Time, error) {
+	v = StripWhitespace(v)
+	if v == "" || len(v) > 12 {
+		return time.Time{}, fmt.Errorf("%w: time %q", ErrTagSyntax, v)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("%w: time %q", ErrTagSyntax, v)
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+func canonicalSigField(name string) string {
+	for _, f := range []string{FieldDKIMSignature, FieldGoogleDKIMSignature, FieldARCMessageSignature, FieldARCSeal} {
+		if strings.EqualFold(name, f) {
+			return f
+		}
+	}
+	return name
+}

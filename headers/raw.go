@@ -1,0 +1,110 @@
+package headers
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// ParseRaw parses one RFC 5322 message with LF or CRLF line endings. The
+// header is split into fields without any decoding, so each Field keeps the
+// bytes DKIM signs; the body is kept as is. A header line that is not a field
+// nor a continuation is recorded in Message.Defects and skipped.
+//
+// ParseRaw fails with ErrUnrecognized only when no header field at all can be
+// read, and with ErrEmpty on empty input.
+func ParseRaw(data []byte, name string) (*Message, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &LoadError{Name: name, Kind: SourceRaw, Offset: -1, Err: ErrEmpty}
+	}
+	m := &Message{Source: Source{Kind: SourceRaw, Name: name}, Order: OrderExact}
+	if err := m.splitHeader(data); err != nil {
+		return nil, &LoadError{Name: name, Kind: SourceRaw, Offset: 0, Err: err}
+	}
+	return m, nil
+}
+
+// splitHeader fills m.Fields and m.Body from data.
+func (m *Message) splitHeader(data []byte) error {
+	var cur *strings.Builder
+	var curName string
+	flush := func() {
+		if cur != nil {
+			m.Fields = append(m.Fields, Field{Name: curName, Value: cur.String()})
+			cur = nil
+		}
+	}
+	rest := data
+	lineNo := 0
+	for len(rest) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			line, rest = rest, nil
+		}
+		lineNo++
+		content := bytes.TrimRight(line, "\r\n")
+		if len(content) == 0 && len(line) > 0 && (line[0] == '\n' || line[0] == '\r') {
+			// The empty line: the body follows.
+			flush()
+			m.Body = rest
+			if m.Body == nil {
+				m.Body = []byte{}
+			}
+			return m.checkFields()
+		}
+		if content[0] == ' ' || content[0] == '\t' {
+			if cur == nil {
+				m.Defects = append(m.Defects, fmt.Sprintf("line %d: continuation line without a field", lineNo))
+				continue
+			}
+			cur.WriteString("\r\n")
+			cur.Write(content)
+			continue
+		}
+		colon := bytes.IndexByte(content, ':')
+		var fname []byte
+		if colon > 0 {
+			fname = bytes.TrimRight(content[:colon], " \t")
+		}
+		if len(fname) == 0 || !validFieldName(fname) {
+			flush()
+			if lineNo == 1 && bytes.HasPrefix(content, []byte("From ")) {
+				// A stray From_ line (a single-message mbox handed to the
+				// raw parser): not a field, not a defect of the message.
+				continue
+			}
+			m.Defects = append(m.Defects, fmt.Sprintf("line %d: not a header field: %.40q", lineNo, content))
+			continue
+		}
+		flush()
+		if len(fname) != colon {
+			m.Defects = append(m.Defects, fmt.Sprintf("line %d: white space before the colon of %q", lineNo, fname))
+		}
+		curName = string(fname)
+		cur = &strings.Builder{}
+		cur.Write(content[colon+1:])
+	}
+	flush()
+	return m.checkFields()
+}
+
+func (m *Message) checkFields() error {
+	if len(m.Fields) == 0 {
+		return ErrUnrecognized
+	}
+	return nil
+}
+
+// validFieldName reports whether b is an RFC 5322 field name: printable
+// US-ASCII except colon. Real mail sometimes has white space before the
+// colon ("Subject :"); the caller trims it and records a defect.
+func validFieldName(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}

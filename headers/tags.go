@@ -1,0 +1,118 @@
+package headers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors from ParseTagList and ParseSignature.
+var (
+	// ErrTagSyntax means a tag list is not well formed (RFC 6376 §3.2).
+	ErrTagSyntax = errors.New("headers: malformed tag list")
+	// ErrDuplicateTag means a tag appears twice in one tag list, which
+	// RFC 6376 §3.2 makes an error.
+	ErrDuplicateTag = errors.New("headers: duplicate tag")
+)
+
+// Tag is one tag=value pair of a tag list. Value has the surrounding folding
+// white space removed; white space inside is kept as written.
+type Tag struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// TagError describes a problem at one tag of a tag list.
+type TagError struct {
+	Tag string // the tag name, if known
+	Err error  // ErrTagSyntax, ErrDuplicateTag or a value error
+}
+
+func (e *TagError) Error() string {
+	if e.Tag == "" {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%v: %s", e.Err, e.Tag)
+}
+
+// Unwrap returns the underlying error.
+func (e *TagError) Unwrap() error { return e.Err }
+
+// ParseTagList splits a DKIM-style tag list (RFC 6376 §3.2): tag-spec
+// *(";" tag-spec) [";"], each tag-spec "name = value" with optional folding
+// white space. Tag names are case-sensitive. It returns the tags read, in
+// order, and an error (a *TagError) for the first problem: an empty or
+// malformed tag-spec, a bad tag name, or a duplicate tag. On a duplicate,
+// the first occurrence is kept and the later one dropped.
+func ParseTagList(s string) ([]Tag, error) {
+	var tags []Tag
+	var firstErr error
+	setErr := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	seen := make(map[string]bool)
+	for i, spec := range strings.Split(s, ";") {
+		if strings.TrimSpace(spec) == "" {
+			// A trailing ";" is allowed; an empty spec elsewhere is not,
+			// but it costs nothing to skip.
+			if i != strings.Count(s, ";") {
+				setErr(&TagError{Err: fmt.Errorf("%w: empty tag-spec", ErrTagSyntax)})
+			}
+			continue
+		}
+		eq := strings.IndexByte(spec, '=')
+		if eq < 0 {
+			setErr(&TagError{Tag: strings.TrimSpace(spec), Err: fmt.Errorf("%w: no '='", ErrTagSyntax)})
+			continue
+		}
+		name := strings.TrimSpace(spec[:eq])
+		if !validTagName(name) {
+			setErr(&TagError{Tag: name, Err: fmt.Errorf("%w: bad tag name", ErrTagSyntax)})
+			continue
+		}
+		if seen[name] {
+			setErr(&TagError{Tag: name, Err: ErrDuplicateTag})
+			continue
+		}
+		seen[name] = true
+		tags = append(tags, Tag{Name: name, Value: strings.Trim(spec[eq+1:], " \t\r\n")})
+	}
+	return tags, firstErr
+}
+
+// validTagName: ALPHA *ALNUMPUNC, where ALNUMPUNC is ALPHA / DIGIT / "_".
+func validTagName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// StripWhitespace removes all folding white space (SP, HTAB, CR, LF) from s,
+// as RFC 6376 requires before base64 decoding b= and bh=.
+func StripWhitespace(s string) string {
+	if strings.IndexAny(s, " \t\r\n") < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}

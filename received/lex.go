@@ -1,0 +1,195 @@
+package received
+
+// The lexer splits a Received value into tokens without copying: every
+// token text is a substring of the input. It runs in time linear in the
+// input, including for unbalanced parentheses, brackets and quotes.
+
+type tokKind uint8
+
+const (
+	tokWord    tokKind = iota // a run of non-space, non-special characters
+	tokComment                // (...) with nesting; text is the inside
+	tokBracket                // [...]; text is the inside
+	tokAngle                  // <...> or <<...>>; text is the inside
+	tokQuoted                 // "..."; text is the inside
+	tokSemi                   // ;
+)
+
+type token struct {
+	kind  tokKind
+	text  string
+	start int // offset of the token's first byte in the lexed string
+	end   int // offset just past the token's last byte
+}
+
+// lexer holds the state of one tokenisation.
+type lexer struct {
+	s string
+	// match maps the offset of an opening parenthesis to the offset of its
+	// closing one (+1, so 0 means unmatched). It is only built when the
+	// parentheses of s are not balanced; balanced input takes the fast path.
+	match      []int32
+	unbalanced bool
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// balanced reports whether the parentheses of s nest properly.
+func balanced(s string) bool {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return depth == 0
+}
+
+func newLexer(s string) lexer {
+	l := lexer{s: s}
+	if !balanced(s) {
+		l.unbalanced = true
+		l.match = make([]int32, len(s))
+		var stack []int32
+		for i := 0; i < len(s); i++ {
+			switch s[i] {
+			case '(':
+				stack = append(stack, int32(i))
+			case ')':
+				if n := len(stack); n > 0 {
+					l.match[stack[n-1]] = int32(i) + 1
+					stack = stack[:n-1]
+				}
+			}
+		}
+	}
+	return l
+}
+
+// closeParen returns the offset of the parenthesis closing the one at i, or
+// -1 if it has none.
+func (l *lexer) closeParen(i int) int {
+	if l.unbalanced {
+		return int(l.match[i]) - 1
+	}
+	depth := 0
+	for j := i; j < len(l.s); j++ {
+		switch l.s[j] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// scanTo returns the offset of the first close byte after i, or -1 when a
+// byte in stop (or the end) comes first. Stopping early keeps repeated
+// unclosed openers linear.
+func scanTo(s string, i int, close byte, stopSpace bool, stop string) int {
+	for j := i + 1; j < len(s); j++ {
+		c := s[j]
+		if c == close {
+			return j
+		}
+		if stopSpace && isSpace(c) {
+			return -1
+		}
+		for k := 0; k < len(stop); k++ {
+			if c == stop[k] {
+				return -1
+			}
+		}
+	}
+	return -1
+}
+
+// lex appends the tokens of l.s to dst and returns it.
+func (l *lexer) lex(dst []token) []token {
+	s := l.s
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case isSpace(c):
+			i++
+			continue
+		case c == ';':
+			dst = append(dst, token{kind: tokSemi, text: ";", start: i, end: i + 1})
+			i++
+			continue
+		case c == ')':
+			// A stray closing parenthesis: skip it.
+			i++
+			continue
+		case c == '(':
+			if j := l.closeParen(i); j >= 0 {
+				dst = append(dst, token{kind: tokComment, text: s[i+1 : j], start: i, end: j + 1})
+				i = j + 1
+				continue
+			}
+			// Unclosed: skip the parenthesis itself and read on.
+			i++
+			continue
+		case c == '[':
+			if j := scanTo(s, i, ']', false, "[()<>;\n"); j >= 0 {
+				dst = append(dst, token{kind: tokBracket, text: s[i+1 : j], start: i, end: j + 1})
+				i = j + 1
+				continue
+			}
+		case c == '<':
+			n := 1
+			for i+n < len(s) && s[i+n] == '<' {
+				n++
+			}
+			if j := scanTo(s, i+n-1, '>', true, "<()[];"); j >= 0 {
+				e := j
+				for k := 1; k < n && e+1 < len(s) && s[e+1] == '>'; k++ {
+					e++
+				}
+				dst = append(dst, token{kind: tokAngle, text: s[i+n : j], start: i, end: e + 1})
+				i = e + 1
+				continue
+			}
+		case c == '"':
+			if j := scanTo(s, i, '"', false, ""); j >= 0 {
+				dst = append(dst, token{kind: tokQuoted, text: s[i+1 : j], start: i, end: j + 1})
+				i = j + 1
+				continue
+			}
+		}
+		// A word: up to space or a special byte. A special byte that did
+		// not open a token above is taken as part of the word.
+		j := i + 1
+		for j < len(s) {
+			d := s[j]
+			if isSpace(d) || d == ';' || d == '(' || d == ')' || d == '"' {
+				break
+			}
+			if (d == '[' || d == '<') && j > i {
+				break
+			}
+			j++
+		}
+		w := s[i:j]
+		// Trailing commas separate clauses in some MTAs ("by host, id x").
+		for len(w) > 1 && w[len(w)-1] == ',' {
+			w = w[:len(w)-1]
+		}
+		dst = append(dst, token{kind: tokWord, text: w, start: i, end: j})
+		i = j
+	}
+	return dst
+}
