@@ -3,7 +3,6 @@ package headers
 import (
 	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -52,7 +51,7 @@ type Signature struct {
 	Expiration time.Time `json:"expiration,omitzero"`
 	// Length is l=, the number of body octets signed, or nil when absent.
 	Length       *int64 `json:"length,omitempty"`
-	QueryMethods string `json:"query_methods,omitempty"` // q=
+	QueryMethods string `json:"query_methods,omitempty"`  // q=
 	CopiedFields string `json:"copied_headers,omitempty"` // z=
 	// Instance is the ARC i= (1..50); 0 for DKIM.
 	Instance int `json:"instance,omitempty"`
@@ -112,6 +111,9 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			s.Algorithm = strings.ToLower(v)
 		case "c":
 			h, b, _ := strings.Cut(strings.ToLower(v), "/")
+			if h == "" {
+				setErr("c", fmt.Errorf("%w: canonicalization %q", ErrTagSyntax, v))
+			}
 			s.HeaderCanon = h
 			if b != "" {
 				s.BodyCanon = b
@@ -122,11 +124,11 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			s.Selector = v
 		case "i":
 			if s.IsARC() {
-				n, err := strconv.Atoi(v)
-				if err != nil {
+				n, ok := parseDigits(v, 9)
+				if !ok {
 					setErr("i", fmt.Errorf("%w: instance %q is not a number", ErrTagSyntax, v))
 				}
-				s.Instance = n
+				s.Instance = int(n)
 			} else {
 				s.Identity = v
 			}
@@ -141,6 +143,7 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			b, err := base64.StdEncoding.DecodeString(StripWhitespace(v))
 			if err != nil {
 				setErr("bh", fmt.Errorf("%w: bad base64", ErrTagSyntax))
+				b = nil
 			}
 			s.BodyHash = b
 		case "b":
@@ -148,6 +151,7 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			b, err := base64.StdEncoding.DecodeString(StripWhitespace(v))
 			if err != nil {
 				setErr("b", fmt.Errorf("%w: bad base64", ErrTagSyntax))
+				b = nil
 			}
 			s.Sig = b
 		case "t", "x":
@@ -162,8 +166,8 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 				s.Expiration = n
 			}
 		case "l":
-			n, err := strconv.ParseInt(StripWhitespace(v), 10, 64)
-			if err != nil || n < 0 {
+			n, ok := parseDigits(StripWhitespace(v), 18)
+			if !ok {
 				setErr("l", fmt.Errorf("%w: body length %q", ErrTagSyntax, v))
 				continue
 			}
@@ -182,22 +186,40 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 // parseUnixTime reads a DKIM time value: up to 12 decimal digits of seconds
 // since the epoch.
 func parseUnixTime(v string) (time.Time, error) {
-	v = StripWhitespace(v)
-	if v == "" || len(v) > 12 {
-		return time.Time{}, fmt.Errorf("%w: time %q", ErrTagSyntax, v)
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
+	n, ok := parseDigits(StripWhitespace(v), 12)
+	if !ok {
 		return time.Time{}, fmt.Errorf("%w: time %q", ErrTagSyntax, v)
 	}
 	return time.Unix(n, 0).UTC(), nil
 }
 
-func canonicalSigField(name string) string {
-	for _, f := range []string{FieldDKIMSignature, FieldGoogleDKIMSignature, FieldARCMessageSignature, FieldARCSeal} {
-		if strings.EqualFold(name, f) {
-			return f
+// parseDigits reads 1 to max decimal digits (no sign, no space); max must
+// be at most 18 so the value fits in an int64.
+func parseDigits(v string, max int) (int64, bool) {
+	if v == "" || len(v) > max {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
 		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func canonicalSigField(name string) string {
+	switch {
+	case strings.EqualFold(name, FieldDKIMSignature):
+		return FieldDKIMSignature
+	case strings.EqualFold(name, FieldGoogleDKIMSignature):
+		return FieldGoogleDKIMSignature
+	case strings.EqualFold(name, FieldARCMessageSignature):
+		return FieldARCMessageSignature
+	case strings.EqualFold(name, FieldARCSeal):
+		return FieldARCSeal
 	}
 	return name
 }

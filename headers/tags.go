@@ -42,8 +42,13 @@ func (e *TagError) Unwrap() error { return e.Err }
 // *(";" tag-spec) [";"], each tag-spec "name = value" with optional folding
 // white space. Tag names are case-sensitive. It returns the tags read, in
 // order, and an error (a *TagError) for the first problem: an empty or
-// malformed tag-spec, a bad tag name, or a duplicate tag. On a duplicate,
-// the first occurrence is kept and the later one dropped.
+// malformed tag-spec, a bad tag name, a control character in a value, or a
+// duplicate tag. On a duplicate, the first occurrence is kept and the later
+// one dropped. A blank list yields no tags and no error.
+//
+// Values may hold bytes above 0x7F (RFC 8616 allows UTF-8 in some tags);
+// control characters other than folding white space are syntax errors, but
+// the tag is still returned. ParseTagList runs in time linear in len(s).
 func ParseTagList(s string) ([]Tag, error) {
 	var tags []Tag
 	var firstErr error
@@ -52,34 +57,75 @@ func ParseTagList(s string) ([]Tag, error) {
 			firstErr = err
 		}
 	}
-	seen := make(map[string]bool)
-	for i, spec := range strings.Split(s, ";") {
-		if strings.TrimSpace(spec) == "" {
-			// A trailing ";" is allowed; an empty spec elsewhere is not,
-			// but it costs nothing to skip.
-			if i != strings.Count(s, ";") {
+	var seen map[string]bool // used once there are many tags, to stay linear
+	isDup := func(name string) bool {
+		if seen != nil {
+			return seen[name]
+		}
+		for _, t := range tags {
+			if t.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	rest := s
+	for more := true; more; {
+		var spec string
+		spec, rest, more = strings.Cut(rest, ";")
+		if trimFWS(spec) == "" {
+			// Only the last tag-spec may be empty: the optional final ";".
+			if more {
 				setErr(&TagError{Err: fmt.Errorf("%w: empty tag-spec", ErrTagSyntax)})
 			}
 			continue
 		}
 		eq := strings.IndexByte(spec, '=')
 		if eq < 0 {
-			setErr(&TagError{Tag: strings.TrimSpace(spec), Err: fmt.Errorf("%w: no '='", ErrTagSyntax)})
+			setErr(&TagError{Tag: trimFWS(spec), Err: fmt.Errorf("%w: no '='", ErrTagSyntax)})
 			continue
 		}
-		name := strings.TrimSpace(spec[:eq])
+		name := trimFWS(spec[:eq])
 		if !validTagName(name) {
 			setErr(&TagError{Tag: name, Err: fmt.Errorf("%w: bad tag name", ErrTagSyntax)})
 			continue
 		}
-		if seen[name] {
+		if isDup(name) {
 			setErr(&TagError{Tag: name, Err: ErrDuplicateTag})
 			continue
 		}
-		seen[name] = true
-		tags = append(tags, Tag{Name: name, Value: strings.Trim(spec[eq+1:], " \t\r\n")})
+		value := trimFWS(spec[eq+1:])
+		if !validTagValue(value) {
+			setErr(&TagError{Tag: name, Err: fmt.Errorf("%w: control character in value", ErrTagSyntax)})
+		}
+		tags = append(tags, Tag{Name: name, Value: value})
+		if seen != nil {
+			seen[name] = true
+		} else if len(tags) > 16 {
+			seen = make(map[string]bool, 2*len(tags))
+			for _, t := range tags {
+				seen[t.Name] = true
+			}
+		}
 	}
 	return tags, firstErr
+}
+
+// trimFWS removes folding white space (SP, HTAB, CR, LF) around s.
+func trimFWS(s string) string { return strings.Trim(s, " \t\r\n") }
+
+// validTagValue reports whether v holds no control characters other than
+// folding white space. RFC 6376 §3.2 allows %x21-3A / %x3C-7E and FWS;
+// bytes above 0x7F are let through for RFC 8616 UTF-8 values.
+func validTagValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+		case c < 0x20 || c == 0x7f:
+			return false
+		}
+	}
+	return true
 }
 
 // validTagName: ALPHA *ALNUMPUNC, where ALNUMPUNC is ALPHA / DIGIT / "_".
