@@ -1,0 +1,248 @@
+package dkim
+
+import (
+	"crypto"
+	"hash"
+	"strings"
+
+	"github.com/mailprov/mailprov/headers"
+)
+
+// The canonicalization algorithms of RFC 6376 §3.4.
+const (
+	Simple  = "simple"
+	Relaxed = "relaxed"
+)
+
+// CanonicalizeHeader returns the canonical form of a header field, with its
+// final CRLF, as RFC 6376 §3.4.1 ("simple") and §3.4.2 ("relaxed") define
+// it. Any canon other than "relaxed" is taken as "simple".
+//
+// Simple keeps the field as written. Relaxed lower-cases the name, unfolds
+// the value, turns each run of white space into one space and removes white
+// space at the ends of the value and around the colon.
+func CanonicalizeHeader(canon string, f headers.Field) string {
+	if canon != Relaxed {
+		return f.Name + ":" + f.Value + "\r\n"
+	}
+	var b strings.Builder
+	b.Grow(len(f.Name) + len(f.Value) + 3)
+	writeRelaxedHeader(&b, f)
+	return b.String()
+}
+
+type byteWriter interface {
+	WriteByte(byte) error
+	WriteString(string) (int, error)
+}
+
+// writeRelaxedHeader writes the relaxed form of f, with its CRLF, to w.
+func writeRelaxedHeader(w byteWriter, f headers.Field) {
+	name := strings.TrimRight(f.Name, " \t")
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		w.WriteByte(c)
+	}
+	w.WriteByte(':')
+	// Unfold (drop CR and LF), collapse WSP runs, trim both ends.
+	wsp, started := false, false
+	v := f.Value
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '\r', '\n':
+		case ' ', '\t':
+			wsp = true
+		default:
+			if wsp && started {
+				w.WriteByte(' ')
+			}
+			wsp, started = false, true
+			w.WriteByte(c)
+		}
+	}
+	w.WriteString("\r\n")
+}
+
+// BodyHasher canonicalizes a message body as it is written and hashes the
+// result (RFC 6376 §3.4.3 "simple", §3.4.4 "relaxed", §3.7). It streams:
+// only a run of line breaks (and, for relaxed, a pending white space flag)
+// is held back, so trailing empty lines can be dropped at the end. A bare
+// LF is taken as CRLF; a CR not followed by LF is an ordinary byte.
+//
+// Write never fails. Call Sum once the whole body has been written.
+type BodyHasher struct {
+	relaxed bool
+	h       hash.Hash
+	limit   int64 // -1: none
+	n       int64 // canonical bytes produced
+	hashed  int64 // canonical bytes given to h
+
+	cr      bool  // a CR was seen and not yet resolved
+	crlfs   int64 // line breaks held back
+	wsp     bool  // relaxed: white space held back
+	content bool  // relaxed: some non-empty line was produced
+	sum     []byte
+
+	buf  [2048]byte
+	nbuf int
+}
+
+// NewBodyHasher returns a BodyHasher for canon ("simple" or "relaxed"; any
+// other value is taken as "simple") and hash h. limit is the l= value, the
+// number of canonical bytes to hash, or -1 to hash them all.
+func NewBodyHasher(canon string, h crypto.Hash, limit int64) *BodyHasher {
+	return &BodyHasher{relaxed: canon == Relaxed, h: h.New(), limit: limit}
+}
+
+// Len returns the number of canonical body bytes produced so far, including
+// those beyond the limit. After Sum it is the canonical body's length.
+func (b *BodyHasher) Len() int64 { return b.n }
+
+// Write canonicalizes p and hashes the result. It always returns len(p), nil.
+func (b *BodyHasher) Write(p []byte) (int, error) {
+	if b.sum != nil {
+		return len(p), nil
+	}
+	for i := 0; i < len(p); {
+		c := p[i]
+		if b.cr {
+			b.cr = false
+			if c == '\n' {
+				b.lineBreak()
+				i++
+				continue
+			}
+			b.contentByte('\r')
+		}
+		switch c {
+		case '\r':
+			b.cr = true
+			i++
+			continue
+		case '\n':
+			b.lineBreak()
+			i++
+			continue
+		case ' ', '\t':
+			if b.relaxed {
+				b.wsp = true
+				i++
+				continue
+			}
+		}
+		// A run of ordinary bytes.
+		j := i + 1
+		for j < len(p) {
+			d := p[j]
+			if d == '\r' || d == '\n' || (b.relaxed && (d == ' ' || d == '\t')) {
+				break
+			}
+			j++
+		}
+		b.contentBytes(p[i:j])
+		i = j
+	}
+	return len(p), nil
+}
+
+func (b *BodyHasher) lineBreak() {
+	b.wsp = false
+	b.crlfs++
+}
+
+// flushPending emits held-back line breaks and white space before content.
+func (b *BodyHasher) flushPending() {
+	for ; b.crlfs > 0; b.crlfs-- {
+		b.emitByte('\r')
+		b.emitByte('\n')
+	}
+	if b.wsp {
+		b.wsp = false
+		b.emitByte(' ')
+	}
+}
+
+func (b *BodyHasher) contentByte(c byte) {
+	if b.crlfs > 0 || b.wsp {
+		b.flushPending()
+	}
+	b.content = true
+	b.emitByte(c)
+}
+
+func (b *BodyHasher) contentBytes(p []byte) {
+	if b.crlfs > 0 || b.wsp {
+		b.flushPending()
+	}
+	b.content = true
+	b.emit(p)
+}
+
+// emit passes canonical bytes to the hash, through a small buffer, up to
+// the limit.
+func (b *BodyHasher) emit(p []byte) {
+	b.n += int64(len(p))
+	if b.limit >= 0 {
+		room := b.limit - b.hashed
+		if room <= 0 {
+			return
+		}
+		if int64(len(p)) > room {
+			p = p[:room]
+		}
+	}
+	b.hashed += int64(len(p))
+	if len(p) > len(b.buf)-b.nbuf {
+		b.flush()
+		if len(p) >= len(b.buf) {
+			b.h.Write(p)
+			return
+		}
+	}
+	b.nbuf += copy(b.buf[b.nbuf:], p)
+}
+
+// emitByte is emit for one byte.
+func (b *BodyHasher) emitByte(c byte) {
+	b.n++
+	if b.limit >= 0 && b.hashed >= b.limit {
+		return
+	}
+	b.hashed++
+	if b.nbuf == len(b.buf) {
+		b.flush()
+	}
+	b.buf[b.nbuf] = c
+	b.nbuf++
+}
+
+func (b *BodyHasher) flush() {
+	if b.nbuf > 0 {
+		b.h.Write(b.buf[:b.nbuf])
+		b.nbuf = 0
+	}
+}
+
+// Sum finishes the canonical body (dropping trailing empty lines and ending
+// it with one CRLF, or, for an empty relaxed body, nothing) and returns its
+// hash. Later writes are ignored and later calls return the same value.
+func (b *BodyHasher) Sum() []byte {
+	if b.sum != nil {
+		return b.sum
+	}
+	if b.cr {
+		b.cr = false
+		b.contentByte('\r')
+	}
+	b.crlfs, b.wsp = 0, false
+	if !b.relaxed || b.content {
+		b.emitByte('\r')
+		b.emitByte('\n')
+	}
+	b.flush()
+	b.sum = b.h.Sum(nil)
+	return b.sum
+}

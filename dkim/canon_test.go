@@ -1,0 +1,86 @@
+package dkim
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/mailprov/mailprov/headers"
+)
+
+// RFC 6376 §3.4.6 example.
+func TestCanonicalizeHeaderRFCExample(t *testing.T) {
+	a := headers.Field{Name: "A", Value: " X"}
+	b := headers.Field{Name: "B ", Value: " Y\t\r\n\tZ  "}
+	assert.Equal(t, "a:X\r\n", CanonicalizeHeader(Relaxed, a))
+	assert.Equal(t, "b:Y Z\r\n", CanonicalizeHeader(Relaxed, b))
+	assert.Equal(t, "A: X\r\n", CanonicalizeHeader(Simple, a))
+	assert.Equal(t, "B : Y\t\r\n\tZ  \r\n", CanonicalizeHeader(Simple, b))
+}
+
+func TestCanonicalizeHeader(t *testing.T) {
+	for i, tc := range []struct {
+		canon, name, value, want string
+	}{
+		0: {Relaxed, "Subject", "", "subject:\r\n"},
+		1: {Relaxed, "SUBJECT", "   ", "subject:\r\n"},
+		2: {Relaxed, "To", " a\r\n  b\t \t c ", "to:a b c\r\n"},
+		3: {Simple, "To", " a\r\n b", "To: a\r\n b\r\n"},
+		4: {"bogus", "To", " a", "To: a\r\n"},
+		5: {Relaxed, "X", "\t\r\n a", "x:a\r\n"},
+	} {
+		got := CanonicalizeHeader(tc.canon, headers.Field{Name: tc.name, Value: tc.value})
+		assert.Equal(t, tc.want, got, "%d", i)
+	}
+}
+
+// canonBody returns the canonical body by brute force, for comparison.
+func TestBodyHasher(t *testing.T) {
+	for i, tc := range []struct {
+		canon, in, want string
+	}{
+		// RFC 6376 §3.4.6
+		0: {Relaxed, " C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n"},
+		1: {Simple, " C \r\nD \t E\r\n\r\n\r\n", " C \r\nD \t E\r\n"},
+		2: {Simple, "", "\r\n"},
+		3: {Relaxed, "", ""},
+		4: {Simple, "\r\n\r\n", "\r\n"},
+		5: {Relaxed, "\r\n \r\n\t\r\n", ""},
+		6: {Simple, "abc", "abc\r\n"},
+		7: {Relaxed, "abc", "abc\r\n"},
+		8: {Simple, "a\nb\n\n", "a\r\nb\r\n"},
+		9: {Relaxed, "a  \nb\t\n\n", "a\r\nb\r\n"},
+		10: {Simple, "a\rb", "a\rb\r\n"},
+		11: {Simple, "a\r", "a\r\r\n"},
+		12: {Relaxed, "\r\n\r\nx", "\r\n\r\nx\r\n"},
+		13: {Simple, "  \r\n", "  \r\n"},
+		14: {Relaxed, "  \r\nx", "\r\nx\r\n"},
+		15: {Relaxed, "a \r b", "a \r b\r\n"},
+	} {
+		bh := NewBodyHasher(tc.canon, crypto.SHA256, -1)
+		bh.Write([]byte(tc.in))
+		want := sha256.Sum256([]byte(tc.want))
+		assert.Equal(t, want[:], bh.Sum(), "%d: %q", i, tc.in)
+		assert.Equal(t, int64(len(tc.want)), bh.Len(), "%d", i)
+		// One byte at a time gives the same.
+		bh2 := NewBodyHasher(tc.canon, crypto.SHA256, -1)
+		for j := 0; j < len(tc.in); j++ {
+			bh2.Write([]byte{tc.in[j]})
+		}
+		assert.Equal(t, want[:], bh2.Sum(), "%d bytewise", i)
+	}
+}
+
+func TestBodyHasherLimit(t *testing.T) {
+	body := strings.Repeat("line of text\r\n", 400)
+	for _, limit := range []int64{0, 1, 5, 14, 2047, 2048, 2049, 5000, int64(len(body))} {
+		bh := NewBodyHasher(Simple, crypto.SHA256, limit)
+		bh.Write([]byte(body))
+		want := sha256.Sum256([]byte(body[:limit]))
+		assert.Equal(t, want[:], bh.Sum(), "limit %d", limit)
+		assert.Equal(t, int64(len(body)), bh.Len())
+	}
+}

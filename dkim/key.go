@@ -1,0 +1,225 @@
+package dkim
+
+import (
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	mdns "github.com/miekg/dns"
+
+	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/headers"
+)
+
+// Key is a DKIM public key record (RFC 6376 §3.6.1), as published in DNS at
+// <selector>._domainkey.<domain>.
+type Key struct {
+	// Version is v=, "DKIM1" or empty when absent.
+	Version string `json:"version,omitempty"`
+	// Type is k=: "rsa" (the default) or "ed25519" (RFC 8463).
+	Type string `json:"type"`
+	// Hashes is h=, the hash algorithms the key may be used with, lower
+	// case; nil means any.
+	Hashes []string `json:"hashes,omitempty"`
+	// Services is s=, lower case; nil means "*" (any).
+	Services []string `json:"services,omitempty"`
+	// Flags is t=, e.g. "y" (testing) and "s" (strict identity).
+	Flags []string `json:"flags,omitempty"`
+	// Notes is n=.
+	Notes string `json:"notes,omitempty"`
+	// Revoked is true when p= is empty.
+	Revoked bool `json:"revoked,omitempty"`
+	// Public is *rsa.PublicKey or ed25519.PublicKey; nil when revoked.
+	Public crypto.PublicKey `json:"-"`
+	// Bits is the key size: the RSA modulus length, or 256 for ed25519.
+	Bits int `json:"bits,omitempty"`
+	// Raw is the record text.
+	Raw string `json:"-"`
+}
+
+// Testing reports whether the key has the t=y flag: the domain is testing
+// DKIM.
+func (k *Key) Testing() bool { return k.hasFlag("y") }
+
+// Strict reports whether the key has the t=s flag: i= must be d= itself.
+func (k *Key) Strict() bool { return k.hasFlag("s") }
+
+func (k *Key) hasFlag(f string) bool {
+	for _, x := range k.Flags {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsHash reports whether the key's h= permits the hash named name
+// ("sha256"); a key without h= permits any.
+func (k *Key) AllowsHash(name string) bool {
+	if k.Hashes == nil {
+		return true
+	}
+	for _, h := range k.Hashes {
+		if h == name {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsEmail reports whether the key's s= permits email ("*" or "email").
+func (k *Key) AllowsEmail() bool {
+	if k.Services == nil {
+		return true
+	}
+	for _, s := range k.Services {
+		if s == "*" || s == "email" {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseKey parses a key record (RFC 6376 §3.6.1). p= may hold a
+// SubjectPublicKeyInfo or, as some signers publish, a bare PKCS#1 RSA
+// public key; an ed25519 key (RFC 8463 §4.2) is the raw 32 bytes.
+//
+// Errors wrap ErrKeySyntax (malformed record, v= not "DKIM1" or not first,
+// missing or undecodable p=), ErrKeyUnsupported (unknown k=) or
+// ErrKeyRevoked (empty p=; the Key is returned too, with Revoked set).
+func ParseKey(txt string) (*Key, error) {
+	tags, err := headers.ParseTagList(txt)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeySyntax, err)
+	}
+	k := &Key{Type: "rsa", Raw: txt}
+	var p string
+	var haveP bool
+	for i, t := range tags {
+		switch t.Name {
+		case "v":
+			if i != 0 || t.Value != "DKIM1" {
+				return nil, fmt.Errorf("%w: v=%q must be the first tag and \"DKIM1\"", ErrKeySyntax, t.Value)
+			}
+			k.Version = t.Value
+		case "k":
+			k.Type = strings.ToLower(t.Value)
+		case "h":
+			k.Hashes = splitList(t.Value)
+		case "s":
+			k.Services = splitList(t.Value)
+		case "t":
+			k.Flags = splitList(t.Value)
+		case "n":
+			k.Notes = t.Value
+		case "p":
+			p, haveP = headers.StripWhitespace(t.Value), true
+		}
+	}
+	if !haveP {
+		return nil, fmt.Errorf("%w: no p= tag", ErrKeySyntax)
+	}
+	if k.Type != "rsa" && k.Type != "ed25519" {
+		return nil, fmt.Errorf("%w: k=%s", ErrKeyUnsupported, k.Type)
+	}
+	if p == "" {
+		k.Revoked = true
+		return k, ErrKeyRevoked
+	}
+	der, err := base64.StdEncoding.DecodeString(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: p= is not base64", ErrKeySyntax)
+	}
+	switch k.Type {
+	case "rsa":
+		var pub *rsa.PublicKey
+		if pk, err := x509.ParsePKIXPublicKey(der); err == nil {
+			var ok bool
+			if pub, ok = pk.(*rsa.PublicKey); !ok {
+				return nil, fmt.Errorf("%w: k=rsa but p= holds a %T", ErrKeyUnsupported, pk)
+			}
+		} else if pub, err = x509.ParsePKCS1PublicKey(der); err != nil {
+			return nil, fmt.Errorf("%w: p= is not an RSA public key", ErrKeySyntax)
+		}
+		k.Public, k.Bits = pub, pub.N.BitLen()
+	case "ed25519":
+		if len(der) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("%w: ed25519 p= has %d bytes, not 32", ErrKeySyntax, len(der))
+		}
+		k.Public, k.Bits = ed25519.PublicKey(der), 256
+	}
+	return k, nil
+}
+
+// splitList splits a colon-separated tag value into lower-case items,
+// dropping empty ones.
+func splitList(v string) []string {
+	out := []string{}
+	for _, s := range strings.Split(v, ":") {
+		if s = strings.ToLower(strings.Trim(s, " \t\r\n")); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// LookupKey fetches and parses the key record of selector at domain, the
+// TXT record of <selector>._domainkey.<domain> (RFC 6376 §3.6.2.2). It
+// returns the trace entry for the question in every case.
+//
+// Errors wrap ErrKeyMissing when the name or TXT record does not exist,
+// ErrDNS for other lookup failures (and the *dns.Error, for errors.As),
+// or a ParseKey error. When several TXT records exist, the first that
+// parses is used.
+func LookupKey(ctx context.Context, r dns.Resolver, selector, domain string) (*Key, dns.Lookup, error) {
+	name := selector + "._domainkey." + strings.TrimSuffix(domain, ".") + "."
+	txts, ans, err := dns.TXT(ctx, r, name)
+	lookup := dns.NewLookup(name, mdns.TypeTXT, ans, err)
+	if err != nil {
+		if dns.IsNotFound(err) {
+			return nil, lookup, fmt.Errorf("%w: %s: %w", ErrKeyMissing, name, err)
+		}
+		return nil, lookup, fmt.Errorf("%w: %s: %w", ErrDNS, name, err)
+	}
+	var firstErr error
+	for _, txt := range txts {
+		k, err := ParseKey(txt)
+		if err == nil || errors.Is(err, ErrKeyRevoked) {
+			return k, lookup, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, lookup, fmt.Errorf("%s: %w", name, firstErr)
+}
+
+// VerifySignature checks sig over digest, a hash made with h, using the key:
+// RSASSA-PKCS1-v1_5 for RSA, or Ed25519 over the digest itself (RFC 8463
+// §3 signs the hash, not the data). An error wraps ErrBadSignature, or
+// ErrKeyRevoked / ErrKeyUnsupported when the key cannot verify.
+func (k *Key) VerifySignature(h crypto.Hash, digest, sig []byte) error {
+	switch pub := k.Public.(type) {
+	case *rsa.PublicKey:
+		if err := rsa.VerifyPKCS1v15(pub, h, digest, sig); err != nil {
+			return fmt.Errorf("%w: %w", ErrBadSignature, err)
+		}
+		return nil
+	case ed25519.PublicKey:
+		if !ed25519.Verify(pub, digest, sig) {
+			return ErrBadSignature
+		}
+		return nil
+	case nil:
+		if k.Revoked {
+			return ErrKeyRevoked
+		}
+	}
+	return fmt.Errorf("%w: %T", ErrKeyUnsupported, k.Public)
+}

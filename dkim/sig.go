@@ -1,0 +1,140 @@
+package dkim
+
+import (
+	"bytes"
+	"crypto"
+	_ "crypto/sha1" // registers SHA-1 so rsa-sha1 can be named, never accepted
+	_ "crypto/sha256"
+	"fmt"
+	"hash"
+	"strings"
+
+	"github.com/mailprov/mailprov/headers"
+)
+
+// HashAlgorithm splits a signature algorithm (a=) into its hash and key
+// type. It knows "rsa-sha256" and "ed25519-sha256" (RFC 8463). For
+// "rsa-sha1" it returns crypto.SHA1 and "rsa" with an error wrapping
+// ErrAlgorithmWeak: RFC 8301 §3.1 forbids verifiers to accept it. Anything
+// else is ErrAlgorithmUnsupported.
+func HashAlgorithm(a string) (crypto.Hash, string, error) {
+	switch strings.ToLower(strings.TrimSpace(a)) {
+	case "rsa-sha256":
+		return crypto.SHA256, "rsa", nil
+	case "ed25519-sha256":
+		return crypto.SHA256, "ed25519", nil
+	case "rsa-sha1":
+		return crypto.SHA1, "rsa", fmt.Errorf("%w: rsa-sha1 (RFC 8301)", ErrAlgorithmWeak)
+	}
+	return 0, "", fmt.Errorf("%w: a=%s", ErrAlgorithmUnsupported, a)
+}
+
+// hashName is the name a key's h= uses for h.
+func hashName(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA1:
+		return "sha1"
+	case crypto.SHA256:
+		return "sha256"
+	}
+	return strings.ToLower(h.String())
+}
+
+// SelectFields picks the header fields a signature's h= names, in h= order,
+// as RFC 6376 §5.4.2 says: each name takes the next instance of that name
+// counting from the bottom of the header; a name with no instance left
+// contributes nothing (so over-signing a name guards against additions).
+// Names compare case-insensitively.
+func SelectFields(fields []headers.Field, names []string) []headers.Field {
+	out := make([]headers.Field, 0, len(names))
+	type use struct {
+		name string
+		next int // index below which to search next
+	}
+	var used []use
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		u := -1
+		for i := range used {
+			if strings.EqualFold(used[i].name, name) {
+				u = i
+				break
+			}
+		}
+		if u < 0 {
+			used = append(used, use{name, len(fields)})
+			u = len(used) - 1
+		}
+		i := used[u].next - 1
+		for ; i >= 0; i-- {
+			if strings.EqualFold(fields[i].Name, name) {
+				break
+			}
+		}
+		if i < 0 {
+			used[u].next = 0
+			continue
+		}
+		out = append(out, fields[i])
+		used[u].next = i
+	}
+	return out
+}
+
+// HeaderHash returns the hash, made with h, of the signed header fields
+// canonicalized with canon, followed by the signature field itself with
+// the value of its b= tag removed and without its final CRLF (RFC 6376
+// §3.7). signed is what SelectFields returned.
+func HeaderHash(h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field) []byte {
+	hh := h.New()
+	writeHeaderHash(hh, canon, signed, sigField)
+	return hh.Sum(nil)
+}
+
+func writeHeaderHash(hh hash.Hash, canon string, signed []headers.Field, sigField headers.Field) {
+	var b bytes.Buffer
+	n := len(sigField.Name) + len(sigField.Value) + 4
+	for _, f := range signed {
+		n += len(f.Name) + len(f.Value) + 3
+	}
+	b.Grow(n)
+	for _, f := range signed {
+		writeCanonicalHeader(&b, canon, f)
+	}
+	sf := headers.Field{Name: sigField.Name, Value: StripSignatureValue(sigField.Value)}
+	writeCanonicalHeader(&b, canon, sf)
+	hh.Write(b.Bytes()[:b.Len()-2]) // no final CRLF
+}
+
+func writeCanonicalHeader(b byteWriter, canon string, f headers.Field) {
+	if canon != Relaxed {
+		b.WriteString(f.Name)
+		b.WriteByte(':')
+		b.WriteString(f.Value)
+		b.WriteString("\r\n")
+		return
+	}
+	writeRelaxedHeader(b, f)
+}
+
+// StripSignatureValue returns a signature field's value with the value of
+// its b= tag emptied: everything from after "b=" to the next ";" or the end
+// is removed, white space included, as RFC 6376 §3.7 requires. Other tags,
+// including bh=, are kept byte for byte.
+func StripSignatureValue(v string) string {
+	start := 0
+	for start <= len(v) {
+		end := strings.IndexByte(v[start:], ';')
+		if end < 0 {
+			end = len(v)
+		} else {
+			end += start
+		}
+		spec := v[start:end]
+		if eq := strings.IndexByte(spec, '='); eq >= 0 && strings.Trim(spec[:eq], " \t\r\n") == "b" {
+			return v[:start+eq+1] + v[end:]
+		}
+		start = end + 1
+	}
+	return v
+}
