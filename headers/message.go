@@ -32,6 +32,9 @@ type Source struct {
 	Name string `json:"name"`
 	// Index is the 0-based position of the message in an mbox file.
 	Index int `json:"index,omitempty"`
+	// Envelope is the text of an mbox message's From_ line after "From "
+	// (usually the envelope sender and a date), or "" for other kinds.
+	Envelope string `json:"envelope,omitempty"`
 }
 
 // FieldOrder says how much of the original top-down order of a message's

@@ -119,6 +119,9 @@ func orderedHeaders(raw json.RawMessage) ([]Field, error) {
 		if !ok {
 			return nil, fmt.Errorf("key %v is not a string", tok)
 		}
+		if key == "" || !validFieldName([]byte(key)) {
+			return nil, fmt.Errorf("key %.40q is not a field name", key)
+		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
 			return nil, err

@@ -9,10 +9,12 @@ import (
 // ParseRaw parses one RFC 5322 message with LF or CRLF line endings. The
 // header is split into fields without any decoding, so each Field keeps the
 // bytes DKIM signs; the body is kept as is. A header line that is not a field
-// nor a continuation is recorded in Message.Defects and skipped.
+// nor a continuation is recorded in Message.Defects and skipped (at most
+// 100 defects are listed). Body shares memory with data.
 //
-// ParseRaw fails with ErrUnrecognized only when no header field at all can be
-// read, and with ErrEmpty on empty input.
+// ParseRaw fails with ErrEmpty on blank input and with ErrUnrecognized when
+// the input does not start with a header field (after an optional mbox From_
+// line), so binary garbage is not taken for a message.
 func ParseRaw(data []byte, name string) (*Message, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &LoadError{Name: name, Kind: SourceRaw, Offset: -1, Err: ErrEmpty}
@@ -26,6 +28,16 @@ func ParseRaw(data []byte, name string) (*Message, error) {
 
 // splitHeader fills m.Fields and m.Body from data.
 func (m *Message) splitHeader(data []byte) error {
+	defects := 0
+	defect := func(format string, args ...any) {
+		defects++
+		switch {
+		case defects <= maxDefects:
+			m.Defects = append(m.Defects, fmt.Sprintf(format, args...))
+		case defects == maxDefects+1:
+			m.Defects = append(m.Defects, "more defects not listed")
+		}
+	}
 	var cur *strings.Builder
 	var curName string
 	flush := func() {
@@ -56,7 +68,10 @@ func (m *Message) splitHeader(data []byte) error {
 		}
 		if content[0] == ' ' || content[0] == '\t' {
 			if cur == nil {
-				m.Defects = append(m.Defects, fmt.Sprintf("line %d: continuation line without a field", lineNo))
+				if len(m.Fields) == 0 {
+					return ErrUnrecognized
+				}
+				defect("line %d: continuation line without a field", lineNo)
 				continue
 			}
 			cur.WriteString("\r\n")
@@ -75,12 +90,16 @@ func (m *Message) splitHeader(data []byte) error {
 				// raw parser): not a field, not a defect of the message.
 				continue
 			}
-			m.Defects = append(m.Defects, fmt.Sprintf("line %d: not a header field: %.40q", lineNo, content))
+			if len(m.Fields) == 0 {
+				// A message starts with a field; anything else is not mail.
+				return ErrUnrecognized
+			}
+			defect("line %d: not a header field: %.40q", lineNo, content)
 			continue
 		}
 		flush()
 		if len(fname) != colon {
-			m.Defects = append(m.Defects, fmt.Sprintf("line %d: white space before the colon of %q", lineNo, fname))
+			defect("line %d: white space before the colon of %.40q", lineNo, fname)
 		}
 		curName = string(fname)
 		cur = &strings.Builder{}
@@ -89,6 +108,9 @@ func (m *Message) splitHeader(data []byte) error {
 	flush()
 	return m.checkFields()
 }
+
+// maxDefects bounds Message.Defects, so garbage input costs little memory.
+const maxDefects = 100
 
 func (m *Message) checkFields() error {
 	if len(m.Fields) == 0 {

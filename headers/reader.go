@@ -28,7 +28,7 @@ type Reader struct {
 	kind  SourceKind
 	mbox  *mboxReader
 	done  bool
-	count int
+	count int // messages (or per-message errors) returned from an mbox
 }
 
 // NewReader returns a Reader for r. name labels the source in messages and
@@ -50,7 +50,13 @@ func (r *Reader) limit() int64 {
 
 // Next returns the next message. It returns io.EOF when there are no more.
 // Load errors are *LoadError values wrapping ErrUnrecognized,
-// ErrMalformedJSON, ErrNotPatchwork, ErrTooLarge or ErrEmpty.
+// ErrMalformedJSON, ErrNotPatchwork, ErrTooLarge or ErrEmpty, or the
+// underlying read error.
+//
+// In an mbox, an error about one message (too large, empty, not mail) does
+// not end the stream: the next call returns the following message. A read
+// error ends it, and so does any error for the other kinds; Next then
+// returns io.EOF.
 func (r *Reader) Next() (*Message, error) {
 	if r.done {
 		return nil, io.EOF
@@ -68,12 +74,17 @@ func (r *Reader) Next() (*Message, error) {
 			r.mbox = newMboxReader(r.br, r.name, r.limit())
 		}
 		m, err := r.mbox.next()
-		if err == io.EOF && r.count == 0 {
-			return nil, &LoadError{Name: r.name, Kind: SourceMbox, Offset: -1, Err: ErrUnrecognized}
+		if err == io.EOF {
+			r.done = true
+			if r.count == 0 {
+				return nil, &LoadError{Name: r.name, Kind: SourceMbox, Offset: -1, Err: ErrUnrecognized}
+			}
+			return nil, io.EOF
 		}
-		if err == nil {
-			r.count++
+		if m == nil && r.mbox.err != nil && r.mbox.err != io.EOF {
+			r.done = true // a read error ends the stream
 		}
+		r.count++
 		return m, err
 	}
 	r.done = true
@@ -92,7 +103,12 @@ func (r *Reader) Next() (*Message, error) {
 
 // detect peeks at the start of the stream to tell its kind.
 func (r *Reader) detect() (SourceKind, error) {
-	// Skip leading white space (and a UTF-8 byte order mark) for JSON.
+	// A UTF-8 byte order mark is dropped; leading white space is skipped
+	// for the test (JSON and mbox allow it; the mbox reader skips blank
+	// lines before the first From_ line).
+	if bom, _ := r.br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		r.br.Discard(3)
+	}
 	head, err := r.br.Peek(512)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF {
@@ -100,15 +116,17 @@ func (r *Reader) detect() (SourceKind, error) {
 		}
 		return "", &LoadError{Name: r.name, Offset: -1, Err: ErrEmpty}
 	}
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
 	switch {
-	case len(trimmed) == 0:
+	case len(trimmed) == 0 && len(head) < 512:
 		return "", &LoadError{Name: r.name, Offset: -1, Err: ErrEmpty}
+	case len(trimmed) == 0:
+		return "", &LoadError{Name: r.name, Offset: 0, Err: ErrUnrecognized}
 	case trimmed[0] == '{':
 		return SourcePatchwork, nil
 	case trimmed[0] == '[':
-		return "", &LoadError{Name: r.name, Offset: 0, Err: ErrNotPatchwork}
-	case bytes.HasPrefix(head, []byte("From ")):
+		return "", &LoadError{Name: r.name, Kind: SourcePatchwork, Offset: 0, Err: ErrNotPatchwork}
+	case bytes.HasPrefix(trimmed, []byte("From ")) && bytes.TrimLeft(head, "\r\n")[0] == 'F':
 		return SourceMbox, nil
 	case looksLikeField(head):
 		return SourceRaw, nil
@@ -128,7 +146,8 @@ func looksLikeField(b []byte) bool {
 }
 
 // ReadAll loads every message from r. It is meant for single messages and
-// small mboxes; use a Reader to stream large mbox files.
+// small mboxes; use a Reader to stream large mbox files. It stops at the
+// first error and returns the messages read before it.
 func ReadAll(r io.Reader, name string) ([]*Message, error) {
 	rd := NewReader(r, name)
 	var out []*Message
@@ -143,5 +162,3 @@ func ReadAll(r io.Reader, name string) ([]*Message, error) {
 		out = append(out, m)
 	}
 }
-
-func asLoadError(err error, target **LoadError) bool { return errors.As(err, target) }
