@@ -164,22 +164,23 @@ func ParseARCAuthResults(value string) (*AuthResults, error) {
 // nested comments are tracked with a depth counter, so time and stack are
 // linear in the input.
 type arParser struct {
-	s     string
-	i     int
-	field string
-	err   error
+	s        string
+	i        int
+	field    string
+	sentinel error // wrapped in each SyntaxError; ErrAuthResSyntax when nil
+	err      error
 	fatal bool // the value ended inside a comment or quoted string
 }
 
-func (p *arParser) fail(msg string) {
-	if p.err == nil {
-		p.err = &SyntaxError{Field: p.field, Offset: p.i, Msg: msg, Err: ErrAuthResSyntax}
-	}
-}
+func (p *arParser) fail(msg string) { p.failAt(p.i, msg) }
 
 func (p *arParser) failAt(off int, msg string) {
 	if p.err == nil {
-		p.err = &SyntaxError{Field: p.field, Offset: off, Msg: msg, Err: ErrAuthResSyntax}
+		sentinel := p.sentinel
+		if sentinel == nil {
+			sentinel = ErrAuthResSyntax
+		}
+		p.err = &SyntaxError{Field: p.field, Offset: off, Msg: msg, Err: sentinel}
 	}
 }
 
