@@ -169,7 +169,7 @@ type arParser struct {
 	field    string
 	sentinel error // wrapped in each SyntaxError; ErrAuthResSyntax when nil
 	err      error
-	fatal bool // the value ended inside a comment or quoted string
+	fatal    bool // the value ended inside a comment or quoted string
 }
 
 func (p *arParser) fail(msg string) { p.failAt(p.i, msg) }
