@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -64,7 +65,39 @@ func (c *Client) servers() ([]string, error) {
 	return out, nil
 }
 
-// Query implements Resolver.
+// System returns a Client for the nameservers of /etc/resolv.conf, read
+// once, with its "options timeout:N attempts:N" when set. The zero Client
+// also uses /etc/resolv.conf but reads it on every query.
+func System() (*Client, error) {
+	return clientFromResolvConf("/etc/resolv.conf")
+}
+
+func clientFromResolvConf(path string) (*Client, error) {
+	conf, err := mdns.ClientConfigFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("dns: %w", err)
+	}
+	c := &Client{}
+	for _, s := range conf.Servers {
+		c.Servers = append(c.Servers, net.JoinHostPort(s, conf.Port))
+	}
+	if len(c.Servers) == 0 {
+		return nil, fmt.Errorf("dns: no nameservers in %s", path)
+	}
+	if conf.Timeout > 0 {
+		c.Timeout = time.Duration(conf.Timeout) * time.Second
+	}
+	if conf.Attempts > 0 {
+		c.Attempts = conf.Attempts
+	}
+	return c, nil
+}
+
+// Query implements Resolver. It asks each server in turn, Attempts rounds,
+// moving on after a timeout, SERVFAIL, REFUSED or malformed reply, and
+// returns the first NOERROR or NXDOMAIN answer. It never blocks past ctx's
+// deadline or cancellation: it then returns a KindTimeout *Error wrapping
+// ctx.Err().
 func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	name = mdns.Fqdn(name)
 	if _, ok := mdns.IsDomainName(name); !ok || len(name) > 255 {
@@ -81,7 +114,7 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	if attempts <= 0 {
 		attempts = DefaultAttempts
 	}
-	if size == 0 {
+	if size < mdns.MinMsgSize {
 		size = DefaultUDPSize
 	}
 	req := new(mdns.Msg)
@@ -96,12 +129,12 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 			if err := ctx.Err(); err != nil {
 				return nil, &Error{Name: name, Type: qtype, Kind: KindTimeout, Err: err}
 			}
-			resp, err := c.exchange(ctx, req, srv, "udp", timeout, size)
+			resp, err := exchange(ctx, req, srv, "udp", timeout)
 			if err == nil && resp.Truncated {
-				resp, err = c.exchange(ctx, req, srv, "tcp", timeout, size)
+				resp, err = exchange(ctx, req, srv, "tcp", timeout)
 			}
 			if err != nil {
-				last = classifyNetErr(name, qtype, srv, err)
+				last = classifyNetErr(ctx, name, qtype, srv, err)
 				continue
 			}
 			ans, qerr := c.answer(name, qtype, srv, resp)
@@ -115,21 +148,91 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 			return ans, nil
 		}
 	}
+	if err := ctx.Err(); err != nil && (last == nil || last.Kind == KindTimeout) {
+		return nil, &Error{Name: name, Type: qtype, Kind: KindTimeout, Err: err}
+	}
 	return nil, last
 }
 
-func (c *Client) exchange(ctx context.Context, req *mdns.Msg, srv, network string, timeout time.Duration, size uint16) (*mdns.Msg, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// bogusError marks a reply that was received but is not a valid answer to
+// the question asked (garbage, wrong ID, another question).
+type bogusError struct{ reason string }
+
+func (e *bogusError) Error() string { return e.reason }
+
+// exchange sends req to srv over network and reads the reply, within
+// timeout and ctx. Over UDP it ignores datagrams that are not a valid reply
+// to req (garbage, a wrong ID, another question), as a stub resolver must
+// to resist spoofing, and keeps reading until the deadline; if only such
+// datagrams came, the error is a *bogusError. Over TCP the first reply
+// counts.
+func exchange(ctx context.Context, req *mdns.Msg, srv, network string, timeout time.Duration) (*mdns.Msg, error) {
+	deadline := time.Now().Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	dctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	cl := &mdns.Client{Net: network, UDPSize: size, Timeout: timeout}
-	resp, _, err := cl.ExchangeContext(ctx, req, srv)
+	cl := &mdns.Client{Net: network, Timeout: timeout}
+	co, err := cl.DialContext(dctx, srv)
 	if err != nil {
 		return nil, err
 	}
-	if resp.Id != req.Id {
-		return nil, &Error{Name: req.Question[0].Name, Type: req.Question[0].Qtype, Kind: KindMalformed, Server: srv, Err: errors.New("reply ID mismatch")}
+	defer co.Close()
+	if err := co.SetDeadline(deadline); err != nil {
+		return nil, err
 	}
-	return resp, nil
+	// Cancellation (not only the deadline) must interrupt a blocked read.
+	stop := context.AfterFunc(ctx, func() { co.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if opt := req.IsEdns0(); opt != nil {
+		co.UDPSize = opt.UDPSize()
+	}
+	if err := co.WriteMsg(req); err != nil {
+		return nil, err
+	}
+	var bogus error
+	for {
+		resp, err := co.ReadMsg()
+		if err == nil {
+			err = checkReply(req, resp)
+		} else if !isNetErr(err) {
+			err = &bogusError{"unparsable reply: " + err.Error()}
+		}
+		if err == nil {
+			return resp, nil
+		}
+		if _, ok := err.(*bogusError); !ok || network != "udp" {
+			if bogus != nil && isNetErr(err) && ctx.Err() == nil {
+				return nil, bogus
+			}
+			return nil, err
+		}
+		bogus = err
+	}
+}
+
+// checkReply reports why resp is not a reply to req, or nil.
+func checkReply(req, resp *mdns.Msg) error {
+	switch {
+	case resp.Id != req.Id:
+		return &bogusError{"reply ID mismatch"}
+	case !resp.Response:
+		return &bogusError{"reply without QR bit"}
+	case len(resp.Question) != 1 && resp.Rcode == mdns.RcodeSuccess:
+		return &bogusError{fmt.Sprintf("reply has %d questions", len(resp.Question))}
+	case len(resp.Question) == 1:
+		q, a := req.Question[0], resp.Question[0]
+		if !strings.EqualFold(q.Name, a.Name) || q.Qtype != a.Qtype || q.Qclass != a.Qclass {
+			return &bogusError{"answer is for another question"}
+		}
+	}
+	return nil
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // answer turns a response into an Answer or an *Error.
@@ -155,8 +258,8 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 	}
 	// Keep the records for the name and the CNAME chain from it.
 	want := name
-	seen := map[string]bool{}
-	for hop := 0; hop < 10; hop++ {
+	var seen map[string]bool
+	for hop := 0; ; hop++ {
 		var next string
 		for _, rr := range resp.Answer {
 			h := rr.Header()
@@ -165,7 +268,7 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 			}
 			if h.Rrtype == qtype {
 				ans.Records = append(ans.Records, rr)
-			} else if cn, ok := rr.(*mdns.CNAME); ok && qtype != mdns.TypeCNAME {
+			} else if cn, ok := rr.(*mdns.CNAME); ok && qtype != mdns.TypeCNAME && next == "" {
 				ans.Records = append(ans.Records, rr)
 				next = cn.Target
 			}
@@ -173,19 +276,17 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 		if next == "" {
 			break
 		}
+		if seen == nil {
+			seen = map[string]bool{strings.ToLower(name): true}
+		}
 		if seen[strings.ToLower(next)] {
 			return fail(KindMalformed, errors.New("CNAME loop"))
 		}
+		if hop >= maxCNAMEHops {
+			return fail(KindMalformed, errors.New("CNAME chain too long"))
+		}
 		seen[strings.ToLower(next)] = true
 		want = next
-	}
-	if len(ans.Records) == 0 {
-		ans.TTL = negativeTTL(resp)
-		return fail(KindNoData, nil)
-	}
-	ans.TTL = ans.Records[0].Header().Ttl
-	for _, rr := range ans.Records {
-		ans.TTL = min(ans.TTL, rr.Header().Ttl)
 	}
 	hasType := false
 	for _, rr := range ans.Records {
@@ -194,10 +295,19 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 		}
 	}
 	if !hasType {
+		// No records, or only a CNAME chain to a name without the type.
+		ans.TTL = negativeTTL(resp)
 		return fail(KindNoData, nil)
+	}
+	ans.TTL = ans.Records[0].Header().Ttl
+	for _, rr := range ans.Records {
+		ans.TTL = min(ans.TTL, rr.Header().Ttl)
 	}
 	return ans, nil
 }
+
+// maxCNAMEHops bounds the CNAME chain followed within one answer.
+const maxCNAMEHops = 8
 
 // negativeTTL is the SOA minimum of a negative answer (RFC 2308), or 0.
 func negativeTTL(resp *mdns.Msg) uint32 {
@@ -209,19 +319,25 @@ func negativeTTL(resp *mdns.Msg) uint32 {
 	return 0
 }
 
-func classifyNetErr(name string, qtype uint16, srv string, err error) *Error {
+func classifyNetErr(ctx context.Context, name string, qtype uint16, srv string, err error) *Error {
 	var de *Error
 	if errors.As(err, &de) {
 		return de
 	}
+	if ctx.Err() != nil {
+		return &Error{Name: name, Type: qtype, Kind: KindTimeout, Server: srv, Err: ctx.Err()}
+	}
+	var bogus *bogusError
+	if errors.As(err, &bogus) {
+		return &Error{Name: name, Type: qtype, Kind: KindMalformed, Server: srv, Err: err}
+	}
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || (errors.As(err, &ne) && ne.Timeout()) {
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
 		return &Error{Name: name, Type: qtype, Kind: KindTimeout, Server: srv, Err: err}
 	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
+	if isNetErr(err) {
+		// Connection refused, reset, unreachable: the server is not usable now.
 		return &Error{Name: name, Type: qtype, Kind: KindServFail, Server: srv, Err: err}
 	}
-	// Unpackable replies and the like.
 	return &Error{Name: name, Type: qtype, Kind: KindMalformed, Server: srv, Err: err}
 }
