@@ -1,0 +1,417 @@
+package dkim
+
+import (
+	"context"
+	"crypto"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/headers"
+)
+
+// DefaultMinKeyBits is the smallest RSA key accepted when
+// Verifier.MinKeyBits is zero (RFC 8301 §3.2).
+const DefaultMinKeyBits = 1024
+
+// futureSkew is how far t= may lie after the time of verification before
+// the signature is refused as coming from the future.
+const futureSkew = 5 * time.Minute
+
+// Verifier verifies DKIM signatures. Its zero value is not usable: set
+// Resolver. A Verifier is safe for concurrent use if its Resolver is.
+type Verifier struct {
+	// Resolver looks up key records. Required.
+	Resolver dns.Resolver
+	// AsOf is the instant verification holds for: x= and t= are judged
+	// against it. Zero means the current time.
+	AsOf time.Time
+	// MinKeyBits is the smallest RSA key accepted; zero means
+	// DefaultMinKeyBits.
+	MinKeyBits int
+	// Logger receives one debug line per signature verified; nil means
+	// no logging.
+	Logger *slog.Logger
+}
+
+// Result is the outcome of verifying one signature. Its JSON form is part
+// of mailprov's report.
+type Result struct {
+	Domain           string `json:"domain"`           // d=
+	Selector         string `json:"selector"`         // s=
+	Algorithm        string `json:"algorithm"`        // a=
+	Canonicalization string `json:"canonicalization"` // c=, "header/body"
+	// Status is never empty.
+	Status Status `json:"result"`
+	// Reason is empty only on pass.
+	Reason Reason `json:"reason,omitempty"`
+	// Detail is a sentence for people saying what was found.
+	Detail string `json:"detail,omitempty"`
+	// HeaderSignature and Body are the cryptographic checks of b= and bh=.
+	HeaderSignature Check `json:"header_signature"`
+	Body            Check `json:"body"`
+	// BodySource says which body was hashed: "message" (the stored body)
+	// or "rebuilt" (a Patchwork reconstruction); empty when none was.
+	BodySource string `json:"body_source,omitempty"`
+	// BodyCandidate is the label of the rebuilt body that matched bh=.
+	BodyCandidate string `json:"body_candidate,omitempty"`
+	// KeyBits is the size of the key used, when one was found.
+	KeyBits int `json:"key_bits,omitempty"`
+	// Timestamp and Expiration are t= and x=, zero when absent.
+	Timestamp  time.Time `json:"timestamp,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
+	// AsOf is the instant the result holds for.
+	AsOf time.Time `json:"as_of"`
+	// Testing is true when the key has t=y.
+	Testing bool `json:"testing,omitempty"`
+	// Respelled names the signed fields whose archived spelling was
+	// replaced by a variant to make the header signature verify.
+	Respelled []string `json:"respelled_headers,omitempty"`
+	// Warnings are remarks that do not change Status.
+	Warnings []string `json:"warnings,omitempty"`
+	// Trace holds the DNS lookups the result rests on.
+	Trace []dns.Lookup `json:"trace,omitempty"`
+	// Err wraps the sentinel for Reason; nil on pass.
+	Err error `json:"-"`
+	// Signature is the parsed signature field (nil if the field could not
+	// be read at all).
+	Signature *headers.Signature `json:"-"`
+}
+
+// Authentic reports whether every DNS answer the result rests on was
+// DNSSEC-validated (the AD bit). It says nothing about Status.
+func (r Result) Authentic() bool {
+	if len(r.Trace) == 0 {
+		return false
+	}
+	for _, l := range r.Trace {
+		if !l.Authentic {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Result) set(s Status, err error, detail string) {
+	r.Status, r.Err, r.Reason, r.Detail = s, err, ReasonOf(err), detail
+}
+
+// Verify verifies every DKIM-Signature field of m, top-down, and returns one
+// Result per field (none when m has no signature). m may be a full message
+// (Body set), stored headers only, or a Patchwork patch; see the package
+// documentation for how each is judged. The error is non-nil only when
+// verification cannot start (no message, no Resolver).
+func (v *Verifier) Verify(ctx context.Context, m *headers.Message) ([]Result, error) {
+	if err := v.check(m); err != nil {
+		return nil, err
+	}
+	st := v.newRun(m)
+	var out []Result
+	for _, f := range m.Fields {
+		if strings.EqualFold(f.Name, headers.FieldDKIMSignature) {
+			out = append(out, st.verify(ctx, f))
+		}
+	}
+	return out, nil
+}
+
+// VerifyField verifies one signature field of m, which need not be a
+// DKIM-Signature: X-Google-DKIM-Signature, say, has the same syntax.
+func (v *Verifier) VerifyField(ctx context.Context, m *headers.Message, f headers.Field) (Result, error) {
+	if err := v.check(m); err != nil {
+		return Result{}, err
+	}
+	return v.newRun(m).verify(ctx, f), nil
+}
+
+func (v *Verifier) check(m *headers.Message) error {
+	if m == nil {
+		return errors.New("dkim: nil message")
+	}
+	if v.Resolver == nil {
+		return errors.New("dkim: Verifier has no Resolver")
+	}
+	return nil
+}
+
+// run holds what one Verify call shares between signatures.
+type run struct {
+	v          *Verifier
+	m          *headers.Message
+	asOf       time.Time
+	log        *slog.Logger
+	bodySums   []bodySum
+	pw         pwState
+}
+
+type bodySum struct {
+	canon string
+	h     crypto.Hash
+	limit int64
+	sum   []byte
+	n     int64
+}
+
+func (v *Verifier) newRun(m *headers.Message) *run {
+	r := &run{v: v, m: m, asOf: v.AsOf, log: v.Logger}
+	if r.asOf.IsZero() {
+		r.asOf = time.Now()
+	}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	return r
+}
+
+// messageBody hashes m.Body, once per (canon, hash, limit).
+func (st *run) messageBody(canon string, h crypto.Hash, limit int64) ([]byte, int64) {
+	for _, b := range st.bodySums {
+		if b.canon == canon && b.h == h && b.limit == limit {
+			return b.sum, b.n
+		}
+	}
+	bh := NewBodyHasher(canon, h, limit)
+	bh.Write(st.m.Body)
+	sum := bh.Sum()
+	st.bodySums = append(st.bodySums, bodySum{canon, h, limit, sum, bh.Len()})
+	return sum, bh.Len()
+}
+
+func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
+	start := time.Now()
+	defer func() {
+		st.log.Debug("dkim verify", "domain", r.Domain, "selector", r.Selector, "result", r.Status,
+			"reason", r.Reason, "header", r.HeaderSignature, "body", r.Body, "duration", time.Since(start))
+	}()
+	r = Result{AsOf: st.asOf, HeaderSignature: CheckUnchecked, Body: CheckUnchecked}
+	sig, perr := headers.ParseSignature(f.Name, f.Value)
+	r.Signature = sig
+	if sig != nil {
+		r.Domain, r.Selector, r.Algorithm = sig.Domain, sig.Selector, sig.Algorithm
+		r.Canonicalization = sig.Canonicalization()
+		r.Timestamp, r.Expiration = sig.Timestamp, sig.Expiration
+	}
+	if perr != nil {
+		r.set(StatusPermerror, fmt.Errorf("%w: %w", ErrSignatureSyntax, perr), "The signature field is malformed: "+perr.Error()+".")
+		return r
+	}
+	for _, tag := range [...]string{"v", "a", "b", "bh", "d", "h", "s"} {
+		if _, ok := sig.Tag(tag); !ok {
+			r.set(StatusPermerror, fmt.Errorf("%w: %s=", ErrMissingTag, tag), "The signature lacks the required "+tag+"= tag.")
+			return r
+		}
+	}
+	if sig.Version != "1" {
+		r.set(StatusPermerror, fmt.Errorf("%w: v=%s", ErrSignatureSyntax, sig.Version), "The signature has version v="+sig.Version+", not 1.")
+		return r
+	}
+	if !validCanon(sig.HeaderCanon) || !validCanon(sig.BodyCanon) {
+		r.set(StatusPermerror, fmt.Errorf("%w: c=%s", ErrAlgorithmUnsupported, r.Canonicalization), "The canonicalization "+r.Canonicalization+" is unknown.")
+		return r
+	}
+	h, keyType, err := HashAlgorithm(sig.Algorithm)
+	if err != nil {
+		detail := "The algorithm a=" + sig.Algorithm + " is not supported."
+		if errors.Is(err, ErrAlgorithmWeak) {
+			detail = "The signature uses rsa-sha1, which RFC 8301 forbids verifiers to accept."
+		}
+		r.set(StatusPermerror, err, detail)
+		return r
+	}
+	if len(sig.Sig) == 0 {
+		r.set(StatusPermerror, fmt.Errorf("%w: empty b=", ErrSignatureSyntax), "The signature's b= is empty.")
+		return r
+	}
+	domain := strings.ToLower(strings.TrimSuffix(sig.Domain, "."))
+	var idDomain string
+	if sig.Identity != "" {
+		at := strings.LastIndexByte(sig.Identity, '@')
+		if at < 0 {
+			r.set(StatusPermerror, fmt.Errorf("%w: i=%s has no @", ErrSignatureSyntax, sig.Identity), "The identity i= has no @.")
+			return r
+		}
+		idDomain = strings.ToLower(strings.TrimSuffix(sig.Identity[at+1:], "."))
+		if idDomain != domain && !strings.HasSuffix(idDomain, "."+domain) {
+			r.set(StatusPermerror, fmt.Errorf("%w: i=%s, d=%s", ErrDomainMismatch, sig.Identity, sig.Domain),
+				"The identity "+sig.Identity+" is not in the signing domain "+sig.Domain+".")
+			return r
+		}
+	}
+	signedFroms := 0
+	for _, name := range sig.Headers {
+		if strings.EqualFold(name, "From") {
+			signedFroms++
+		}
+	}
+	if signedFroms == 0 {
+		r.set(StatusPermerror, ErrFromNotSigned, "The signature does not cover the From field (RFC 6376 §5.4).")
+		return r
+	}
+	if sig.QueryMethods != "" && !hasDNSTXT(sig.QueryMethods) {
+		r.set(StatusPermerror, fmt.Errorf("%w: q=%s", ErrSignatureSyntax, sig.QueryMethods), "The query method q="+sig.QueryMethods+" is not supported.")
+		return r
+	}
+	if !sig.Expiration.IsZero() && !sig.Timestamp.IsZero() && !sig.Expiration.After(sig.Timestamp) {
+		r.set(StatusPermerror, fmt.Errorf("%w: x= not after t=", ErrSignatureSyntax), "The expiration x= is not after the timestamp t=.")
+		return r
+	}
+
+	key, lookup, err := LookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain)
+	r.Trace = append(r.Trace, lookup)
+	keyName := sig.Selector + "._domainkey." + sig.Domain
+	switch {
+	case errors.Is(err, ErrKeyMissing):
+		r.set(StatusPermerror, err, "No key record at "+keyName+".")
+		return r
+	case errors.Is(err, ErrDNS):
+		r.set(StatusTemperror, err, "The key lookup for "+keyName+" failed: "+lookup.Result+".")
+		return r
+	case errors.Is(err, ErrKeyRevoked):
+		r.set(StatusPermerror, err, "The key at "+keyName+" is revoked (empty p=).")
+		return r
+	case err != nil:
+		r.set(StatusPermerror, err, "The key record at "+keyName+" cannot be used: "+err.Error()+".")
+		return r
+	}
+	r.KeyBits = key.Bits
+	if key.Testing() {
+		r.Testing = true
+		r.Warnings = append(r.Warnings, "the key is in testing mode (t=y)")
+	}
+	switch {
+	case key.Type != keyType:
+		r.set(StatusPermerror, fmt.Errorf("%w: k=%s, a=%s", ErrKeyUnsupported, key.Type, sig.Algorithm),
+			"The key is "+key.Type+" but the signature is "+sig.Algorithm+".")
+		return r
+	case !key.AllowsHash(hashName(h)):
+		r.set(StatusPermerror, fmt.Errorf("%w: h=%s", ErrKeyHashMismatch, strings.Join(key.Hashes, ":")),
+			"The key does not allow "+hashName(h)+" (h="+strings.Join(key.Hashes, ":")+").")
+		return r
+	case !key.AllowsEmail():
+		r.set(StatusPermerror, fmt.Errorf("%w: s=%s", ErrKeyService, strings.Join(key.Services, ":")),
+			"The key is not for email (s="+strings.Join(key.Services, ":")+").")
+		return r
+	case key.Strict() && sig.Identity != "" && idDomain != domain:
+		r.set(StatusPermerror, fmt.Errorf("%w: key t=s, i=%s", ErrDomainMismatch, sig.Identity),
+			"The key requires i= to be in "+sig.Domain+" itself (t=s).")
+		return r
+	case key.Type == "rsa" && key.Bits < st.minBits():
+		r.set(StatusPermerror, fmt.Errorf("%w: %d bits", ErrKeyTooSmall, key.Bits),
+			fmt.Sprintf("The RSA key has %d bits, fewer than the %d RFC 8301 requires.", key.Bits, st.minBits()))
+		return r
+	}
+
+	// The body.
+	limit := int64(-1)
+	if sig.Length != nil {
+		limit = *sig.Length
+	}
+	var bodyLen int64
+	var bodyNote string
+	switch {
+	case st.m.Body != nil:
+		sum, n := st.messageBody(sig.BodyCanon, h, limit)
+		r.BodySource, bodyLen = "message", n
+		r.Body = checkOf(subtle.ConstantTimeCompare(sum, sig.BodyHash) == 1)
+	case st.m.Patchwork != nil:
+		label, n, tried, ok := st.matchCandidate(sig.BodyCanon, h, limit, sig.BodyHash)
+		if ok {
+			r.Body, r.BodySource, r.BodyCandidate, bodyLen = CheckPass, "rebuilt", label, n
+		} else {
+			bodyNote = "body not stored"
+			if tried > 0 {
+				bodyNote = fmt.Sprintf("none of %d rebuilt bodies matches bh=", tried)
+				r.Warnings = append(r.Warnings, bodyNote)
+			}
+		}
+	default:
+		bodyNote = "body not available"
+	}
+
+	// The header signature.
+	signed := SelectFields(st.m.Fields, sig.Headers)
+	digest := HeaderHash(h, sig.HeaderCanon, signed, f)
+	r.HeaderSignature = checkOf(key.VerifySignature(h, digest, sig.Sig) == nil)
+	var altered []string
+	if r.HeaderSignature == CheckFail && st.m.Patchwork != nil {
+		var respelled []string
+		respelled, altered = st.tryVariants(h, sig.HeaderCanon, signed, f, key, sig.Sig)
+		if respelled != nil {
+			r.HeaderSignature, r.Respelled = CheckPass, respelled
+			r.Warnings = append(r.Warnings, "verified with the archive's re-spelling of "+strings.Join(respelled, ", ")+" undone")
+		}
+	}
+
+	// The verdict.
+	expired := !sig.Expiration.IsZero() && sig.Expiration.Before(st.asOf)
+	future := !sig.Timestamp.IsZero() && sig.Timestamp.After(st.asOf.Add(futureSkew))
+	switch {
+	case r.Body == CheckFail:
+		r.set(StatusFail, ErrBodyHashMismatch, "The body's hash does not match bh=; the body was changed after signing.")
+	case r.HeaderSignature == CheckFail && len(altered) > 0:
+		r.set(StatusFail, fmt.Errorf("%w: %w: %s", ErrHeaderAltered, ErrBadSignature, strings.Join(altered, ", ")),
+			"The header signature does not verify; the archive may have altered "+strings.Join(altered, ", ")+".")
+	case r.HeaderSignature == CheckFail:
+		r.set(StatusFail, ErrBadSignature, "The header signature (b=) does not verify.")
+	case len(st.m.FieldsNamed("From")) > signedFroms:
+		r.set(StatusFail, fmt.Errorf("%w: %d From fields, %d signed", ErrExtraFrom, len(st.m.FieldsNamed("From")), signedFroms),
+			"The message has more From fields than the signature covers; an unsigned one may be displayed.")
+	case expired:
+		r.set(StatusPermerror, ErrExpired, verifies(r.Body)+"; expired since "+sig.Expiration.Format(time.RFC3339)+".")
+	case future:
+		r.set(StatusPermerror, ErrFutureTimestamp, verifies(r.Body)+"; but its timestamp "+sig.Timestamp.Format(time.RFC3339)+" is in the future.")
+	case r.Body == CheckPass && limit > bodyLen:
+		r.set(StatusPermerror, fmt.Errorf("%w: l=%d, body %d", ErrBodyLengthLimit, limit, bodyLen),
+			fmt.Sprintf("The signature claims l=%d but the canonical body has only %d bytes.", limit, bodyLen))
+	case r.Body == CheckPass && limit >= 0 && limit < bodyLen:
+		r.set(StatusPolicy, fmt.Errorf("%w: l=%d, body %d", ErrBodyLengthLimit, limit, bodyLen),
+			fmt.Sprintf("The signature verifies but covers only %d of %d body bytes (l=); the rest is unsigned.", limit, bodyLen))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%d body bytes after l= are not signed", bodyLen-limit))
+	case r.Body == CheckUnchecked:
+		r.set(StatusNeutral, fmt.Errorf("%w: %s", ErrBodyUnchecked, bodyNote), "Header signature verified; "+bodyNote+".")
+	default:
+		r.set(StatusPass, nil, "")
+	}
+	if r.Status == StatusFail && expired {
+		r.Warnings = append(r.Warnings, "the signature also expired at "+sig.Expiration.Format(time.RFC3339))
+	}
+	return r
+}
+
+// verifies says, for the expired and future details, what did verify.
+func verifies(body Check) string {
+	if body == CheckPass {
+		return "The signature verifies"
+	}
+	return "The header signature verifies (body not checked)"
+}
+
+func (st *run) minBits() int {
+	if st.v.MinKeyBits > 0 {
+		return st.v.MinKeyBits
+	}
+	return DefaultMinKeyBits
+}
+
+func checkOf(ok bool) Check {
+	if ok {
+		return CheckPass
+	}
+	return CheckFail
+}
+
+func validCanon(c string) bool { return c == Simple || c == Relaxed }
+
+// hasDNSTXT reports whether a q= list names dns/txt, the only query method.
+func hasDNSTXT(q string) bool {
+	for _, m := range strings.Split(q, ":") {
+		if strings.EqualFold(strings.TrimSpace(m), "dns/txt") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,278 @@
+package dkim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailprov/mailprov/dns/dnstest"
+	"github.com/mailprov/mailprov/headers"
+)
+
+const baseMessage = "From: Joe <joe@example.org>\r\n" +
+	"To: Jane <jane@example.net>\r\n" +
+	"Subject: Is dinner ready?\r\n" +
+	"Date: Fri, 11 Jul 2003 21:00:37 -0700\r\n" +
+	"Message-ID: <20030712040037.46341.5F8J@example.org>\r\n" +
+	"\r\n" +
+	"Hi.\r\n" +
+	"\r\n" +
+	"We lost the game. Are you hungry yet?\r\n" +
+	"\r\n" +
+	"Joe.\r\n"
+
+var signTime = time.Date(2026, 4, 17, 12, 0, 0, 0, time.UTC)
+
+// TestVerify starts from one valid signed message; each case breaks one
+// thing and expects a status and a sentinel.
+func TestVerify(t *testing.T) {
+	rsaKey := loadKey(t, "rsa2048.pem")
+	smallKey := loadKey(t, "rsa1024.pem")
+	edKey := loadKey(t, "ed25519.pem")
+	const keyName = "sel._domainkey.example.org"
+
+	type testCase struct {
+		spec   signSpec
+		record string                   // key record; default: rsaKey's
+		msg    func(signed string) string // mutate the signed message
+		ver    func(v *Verifier)
+		opts   []dnstest.Option
+		noBody bool
+
+		status Status
+		err    error // sentinel; nil for pass
+		check  func(t *testing.T, r Result)
+	}
+	ts := func(tm time.Time) string { return fmt.Sprint(tm.Unix()) }
+	cases := map[string]testCase{
+		"valid":         {status: StatusPass},
+		"valid-ed25519": {spec: signSpec{key: edKey}, record: keyRecord(t, edKey, ""), status: StatusPass},
+		"valid-simple":  {spec: signSpec{canon: "simple/simple"}, status: StatusPass},
+		"body-changed": {msg: func(s string) string { return strings.Replace(s, "hungry", "Hungry", 1) },
+			status: StatusFail, err: ErrBodyHashMismatch,
+			check: func(t *testing.T, r Result) { assert.Equal(t, CheckFail, r.Body) }},
+		"header-changed": {msg: func(s string) string { return strings.Replace(s, "dinner", "lunch", 1) },
+			status: StatusFail, err: ErrBadSignature,
+			check: func(t *testing.T, r Result) {
+				assert.Equal(t, CheckPass, r.Body)
+				assert.Equal(t, CheckFail, r.HeaderSignature)
+			}},
+		"key-missing":   {record: "-", status: StatusPermerror, err: ErrKeyMissing},
+		"dns-servfail":  {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
+		"key-revoked":   {record: "v=DKIM1; k=rsa; p=", status: StatusPermerror, err: ErrKeyRevoked},
+		"key-syntax":    {record: "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ", status: StatusPermerror, err: ErrKeySyntax},
+		"key-version":   {record: "v=DKIM2; p=AAAA", status: StatusPermerror, err: ErrKeySyntax},
+		"key-unknown-k": {record: "v=DKIM1; k=dsa; p=AAAA", status: StatusPermerror, err: ErrKeyUnsupported},
+		"key-type-mismatch": {record: keyRecord(t, edKey, ""), status: StatusPermerror, err: ErrKeyUnsupported},
+		"key-hash":          {record: keyRecord(t, rsaKey, "h=sha1; "), status: StatusPermerror, err: ErrKeyHashMismatch},
+		"key-service":       {record: keyRecord(t, rsaKey, "s=tlsrpt; "), status: StatusPermerror, err: ErrKeyService},
+		"key-strict": {spec: signSpec{extra: "i=joe@sub.example.org; "}, record: keyRecord(t, rsaKey, "t=s; "),
+			status: StatusPermerror, err: ErrDomainMismatch},
+		"key-strict-ok": {spec: signSpec{extra: "i=joe@example.org; "}, record: keyRecord(t, rsaKey, "t=s; "), status: StatusPass},
+		"key-testing": {record: keyRecord(t, rsaKey, "t=y; "), status: StatusPass,
+			check: func(t *testing.T, r Result) { assert.True(t, r.Testing) }},
+		"key-too-small": {spec: signSpec{key: smallKey}, record: keyRecord(t, smallKey, ""),
+			ver: func(v *Verifier) { v.MinKeyBits = 2048 }, status: StatusPermerror, err: ErrKeyTooSmall},
+		"key-1024-ok":       {spec: signSpec{key: smallKey}, record: keyRecord(t, smallKey, ""), status: StatusPass},
+		"rsa-sha1":          {spec: signSpec{algo: "rsa-sha1"}, status: StatusPermerror, err: ErrAlgorithmWeak},
+		"algorithm-unknown": {spec: signSpec{algo: "rsa-sha512"}, status: StatusPermerror, err: ErrAlgorithmUnsupported},
+		"canon-unknown":     {spec: signSpec{canon: "nowsp/simple"}, status: StatusPermerror, err: ErrAlgorithmUnsupported},
+		"expired": {spec: signSpec{extra: "t=" + ts(signTime) + "; x=" + ts(signTime.Add(time.Hour)) + "; "},
+			status: StatusPermerror, err: ErrExpired,
+			check: func(t *testing.T, r Result) {
+				assert.Equal(t, CheckPass, r.HeaderSignature)
+				assert.Equal(t, CheckPass, r.Body)
+				assert.Contains(t, r.Detail, "expired since 2026-04-17T13:00:00Z")
+			}},
+		"expired-as-of-date": {spec: signSpec{extra: "t=" + ts(signTime) + "; x=" + ts(signTime.Add(time.Hour)) + "; "},
+			ver: func(v *Verifier) { v.AsOf = signTime.Add(time.Minute) }, status: StatusPass},
+		"future": {spec: signSpec{extra: "t=" + ts(time.Now().Add(time.Hour)) + "; "},
+			status: StatusPermerror, err: ErrFutureTimestamp},
+		"future-within-skew": {spec: signSpec{extra: "t=" + ts(time.Now().Add(time.Minute)) + "; "}, status: StatusPass},
+		"x-before-t": {spec: signSpec{extra: "t=" + ts(signTime) + "; x=" + ts(signTime.Add(-time.Hour)) + "; "},
+			status: StatusPermerror, err: ErrSignatureSyntax},
+		"from-not-signed": {spec: signSpec{headers: "to:subject:date"}, status: StatusPermerror, err: ErrFromNotSigned},
+		"extra-from": {msg: func(s string) string { return "From: Mallory <m@evil.test>\r\n" + s },
+			status: StatusFail, err: ErrExtraFrom,
+			check: func(t *testing.T, r Result) { assert.Equal(t, CheckPass, r.HeaderSignature) }},
+		"extra-from-oversigned": {spec: signSpec{headers: "from:from:to:subject:date"},
+			msg:    func(s string) string { return "From: Mallory <m@evil.test>\r\n" + s },
+			status: StatusFail, err: ErrBadSignature},
+		"length-short": {spec: signSpec{length: 10}, status: StatusPolicy, err: ErrBodyLengthLimit,
+			check: func(t *testing.T, r Result) { assert.NotEmpty(t, r.Warnings) }},
+		"length-exact": {spec: signSpec{length: int64(len(baseMessage[strings.Index(baseMessage, "\r\n\r\n")+4:]))}, status: StatusPass},
+		"length-long": {spec: signSpec{length: 10000}, status: StatusPermerror, err: ErrBodyLengthLimit},
+		"missing-bh": {msg: func(s string) string { return strings.Replace(s, " bh=", " xh=", 1) },
+			status: StatusPermerror, err: ErrMissingTag},
+		"tag-syntax": {msg: func(s string) string { return strings.Replace(s, " v=1;", " v=1; ;", 1) },
+			status: StatusPermerror, err: ErrSignatureSyntax},
+		"version": {msg: func(s string) string { return strings.Replace(s, " v=1;", " v=2;", 1) },
+			status: StatusPermerror, err: ErrSignatureSyntax},
+		"identity-outside": {spec: signSpec{extra: "i=joe@example.com; "}, status: StatusPermerror, err: ErrDomainMismatch},
+		"query-method":     {spec: signSpec{extra: "q=dns/other; "}, status: StatusPermerror, err: ErrSignatureSyntax},
+		"headers-only": {noBody: true, status: StatusNeutral, err: ErrBodyUnchecked,
+			check: func(t *testing.T, r Result) {
+				assert.Equal(t, CheckPass, r.HeaderSignature)
+				assert.Equal(t, CheckUnchecked, r.Body)
+				assert.Empty(t, r.BodySource)
+			}},
+		"headers-only-changed": {noBody: true, msg: func(s string) string { return strings.Replace(s, "dinner", "lunch", 1) },
+			status: StatusFail, err: ErrBadSignature},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sp := tc.spec
+			if sp.key == nil {
+				sp.key = rsaKey
+			}
+			signed := testSign(t, baseMessage, sp)
+			if tc.msg != nil {
+				signed = tc.msg(signed)
+			}
+			rec := tc.record
+			if rec == "" {
+				rec = keyRecord(t, sp.key, "")
+			}
+			zone := "example.org. 300 IN TXT \"v=spf1 -all\"\n"
+			if rec != "-" {
+				zone += txtZone(keyName, rec)
+			}
+			v := newVerifier(t, zone, tc.opts...)
+			if tc.ver != nil {
+				tc.ver(v)
+			}
+			m := parse(t, signed)
+			if tc.noBody {
+				m.Body = nil
+			}
+			res, err := v.Verify(context.Background(), m)
+			require.NoError(t, err)
+			require.Len(t, res, 1)
+			r := res[0]
+			assert.Equal(t, tc.status, r.Status, "detail: %s; err: %v", r.Detail, r.Err)
+			if tc.err == nil {
+				assert.NoError(t, r.Err)
+				assert.Empty(t, r.Reason)
+			} else {
+				require.ErrorIs(t, r.Err, tc.err)
+				assert.Equal(t, ReasonOf(tc.err), r.Reason)
+				assert.NotEmpty(t, r.Detail)
+			}
+			if tc.status == StatusPass {
+				assert.Equal(t, CheckPass, r.HeaderSignature)
+				assert.Equal(t, CheckPass, r.Body)
+				assert.Equal(t, "message", r.BodySource)
+			}
+			if tc.check != nil {
+				tc.check(t, r)
+			}
+			assert.Equal(t, "example.org", r.Domain)
+			assert.False(t, r.AsOf.IsZero())
+		})
+	}
+}
+
+// allReasons lists every Reason constant; TestReasonTable checks the
+// sentinel table against it.
+var allReasons = []Reason{
+	ReasonBodyHashMismatch, ReasonBadSignature, ReasonKeyMissing, ReasonKeyRevoked, ReasonKeyTooSmall,
+	ReasonKeySyntax, ReasonKeyUnsupported, ReasonAlgorithmUnsupported, ReasonAlgorithmWeak, ReasonExpired,
+	ReasonFutureTimestamp, ReasonFromNotSigned, ReasonExtraFrom, ReasonBodyLengthLimit, ReasonDNSError,
+	ReasonSignatureSyntax, ReasonMissingTag, ReasonDomainMismatch, ReasonKeyHashMismatch, ReasonKeyService,
+	ReasonBodyUnchecked, ReasonHeaderAltered,
+}
+
+func TestReasonTable(t *testing.T) {
+	require.Len(t, reasonTable, len(allReasons))
+	seenR := map[Reason]bool{}
+	seenE := map[error]bool{}
+	for _, e := range reasonTable {
+		assert.False(t, seenR[e.reason], "reason %s twice", e.reason)
+		assert.False(t, seenE[e.err], "sentinel %v twice", e.err)
+		seenR[e.reason], seenE[e.err] = true, true
+		assert.Equal(t, e.reason, ReasonOf(fmt.Errorf("wrapped: %w", e.err)))
+		assert.True(t, strings.HasPrefix(e.err.Error(), "dkim: "))
+	}
+	for _, r := range allReasons {
+		assert.True(t, seenR[r], "reason %s has no sentinel", r)
+	}
+	assert.Equal(t, Reason(""), ReasonOf(nil))
+	assert.Equal(t, Reason(""), ReasonOf(errors.New("other")))
+}
+
+func TestVerifyNoSignature(t *testing.T) {
+	v := newVerifier(t, "")
+	res, err := v.Verify(context.Background(), parse(t, baseMessage))
+	require.NoError(t, err)
+	assert.Empty(t, res)
+	_, err = v.Verify(context.Background(), nil)
+	assert.Error(t, err)
+	_, err = (&Verifier{}).Verify(context.Background(), parse(t, baseMessage))
+	assert.Error(t, err)
+}
+
+// TestVerifyField checks a non-standard signature field: Verify skips it,
+// VerifyField checks it.
+func TestVerifyField(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	signed := testSign(t, baseMessage, signSpec{key: key, field: "X-Google-DKIM-Signature"})
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	m := parse(t, signed)
+	res, err := v.Verify(context.Background(), m)
+	require.NoError(t, err)
+	assert.Empty(t, res)
+	r, err := v.VerifyField(context.Background(), m, m.Fields[0])
+	require.NoError(t, err)
+	assert.Equal(t, StatusPass, r.Status, r.Detail)
+}
+
+func TestResultJSON(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	signed := testSign(t, baseMessage, signSpec{key: key, extra: "t=1776427200; "})
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	v.AsOf = signTime
+	res, err := v.Verify(context.Background(), parse(t, signed))
+	require.NoError(t, err)
+	b, err := json.Marshal(res[0])
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(b, &got))
+	for _, k := range []string{"domain", "selector", "algorithm", "canonicalization", "result",
+		"header_signature", "body", "body_source", "key_bits", "timestamp", "as_of", "trace"} {
+		assert.Contains(t, got, k)
+	}
+	for _, k := range []string{"reason", "expiration", "testing", "respelled_headers", "warnings", "Err", "Signature"} {
+		assert.NotContains(t, got, k)
+	}
+	assert.Equal(t, "pass", got["result"])
+	assert.Equal(t, "relaxed/relaxed", got["canonicalization"])
+	assert.Equal(t, "2026-04-17T12:00:00Z", got["as_of"])
+	assert.False(t, res[0].Authentic()) // the loopback server does no DNSSEC
+}
+
+func TestSelectFields(t *testing.T) {
+	f := func(n, v string) headers.Field { return headers.Field{Name: n, Value: v} }
+	fields := []headers.Field{f("Received", "1"), f("From", "a"), f("To", "x"), f("Received", "2"), f("from", "b")}
+	got := SelectFields(fields, []string{"from", "Received", "FROM", "from", "received", "received", "subject"})
+	assert.Equal(t, []headers.Field{f("from", "b"), f("Received", "2"), f("From", "a"), f("Received", "1")}, got)
+}
+
+func TestStripSignatureValue(t *testing.T) {
+	for i, tc := range [][2]string{
+		0: {" v=1; bh=abc; b=xyz; d=x", " v=1; bh=abc; b=; d=x"},
+		1: {" v=1; b=xy\r\n z", " v=1; b="},
+		2: {" b = xyz ;d=x", " b =;d=x"},
+		3: {" v=1", " v=1"},
+		4: {"b=", "b="},
+	} {
+		assert.Equal(t, tc[1], StripSignatureValue(tc[0]), "%d", i)
+	}
+}
