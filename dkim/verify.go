@@ -140,12 +140,12 @@ func (v *Verifier) check(m *headers.Message) error {
 
 // run holds what one Verify call shares between signatures.
 type run struct {
-	v          *Verifier
-	m          *headers.Message
-	asOf       time.Time
-	log        *slog.Logger
-	bodySums   []bodySum
-	pw         pwState
+	v        *Verifier
+	m        *headers.Message
+	asOf     time.Time
+	log      *slog.Logger
+	bodySums []bodySum
+	pw       pwState
 }
 
 type bodySum struct {

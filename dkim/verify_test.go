@@ -40,7 +40,7 @@ func TestVerify(t *testing.T) {
 
 	type testCase struct {
 		spec   signSpec
-		record string                   // key record; default: rsaKey's
+		record string                     // key record; default: rsaKey's
 		msg    func(signed string) string // mutate the signed message
 		ver    func(v *Verifier)
 		opts   []dnstest.Option
@@ -64,12 +64,12 @@ func TestVerify(t *testing.T) {
 				assert.Equal(t, CheckPass, r.Body)
 				assert.Equal(t, CheckFail, r.HeaderSignature)
 			}},
-		"key-missing":   {record: "-", status: StatusPermerror, err: ErrKeyMissing},
-		"dns-servfail":  {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
-		"key-revoked":   {record: "v=DKIM1; k=rsa; p=", status: StatusPermerror, err: ErrKeyRevoked},
-		"key-syntax":    {record: "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ", status: StatusPermerror, err: ErrKeySyntax},
-		"key-version":   {record: "v=DKIM2; p=AAAA", status: StatusPermerror, err: ErrKeySyntax},
-		"key-unknown-k": {record: "v=DKIM1; k=dsa; p=AAAA", status: StatusPermerror, err: ErrKeyUnsupported},
+		"key-missing":       {record: "-", status: StatusPermerror, err: ErrKeyMissing},
+		"dns-servfail":      {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
+		"key-revoked":       {record: "v=DKIM1; k=rsa; p=", status: StatusPermerror, err: ErrKeyRevoked},
+		"key-syntax":        {record: "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ", status: StatusPermerror, err: ErrKeySyntax},
+		"key-version":       {record: "v=DKIM2; p=AAAA", status: StatusPermerror, err: ErrKeySyntax},
+		"key-unknown-k":     {record: "v=DKIM1; k=dsa; p=AAAA", status: StatusPermerror, err: ErrKeyUnsupported},
 		"key-type-mismatch": {record: keyRecord(t, edKey, ""), status: StatusPermerror, err: ErrKeyUnsupported},
 		"key-hash":          {record: keyRecord(t, rsaKey, "h=sha1; "), status: StatusPermerror, err: ErrKeyHashMismatch},
 		"key-service":       {record: keyRecord(t, rsaKey, "s=tlsrpt; "), status: StatusPermerror, err: ErrKeyService},
@@ -108,7 +108,7 @@ func TestVerify(t *testing.T) {
 		"length-short": {spec: signSpec{length: 10}, status: StatusPolicy, err: ErrBodyLengthLimit,
 			check: func(t *testing.T, r Result) { assert.NotEmpty(t, r.Warnings) }},
 		"length-exact": {spec: signSpec{length: int64(len(baseMessage[strings.Index(baseMessage, "\r\n\r\n")+4:]))}, status: StatusPass},
-		"length-long": {spec: signSpec{length: 10000}, status: StatusPermerror, err: ErrBodyLengthLimit},
+		"length-long":  {spec: signSpec{length: 10000}, status: StatusPermerror, err: ErrBodyLengthLimit},
 		"missing-bh": {msg: func(s string) string { return strings.Replace(s, " bh=", " xh=", 1) },
 			status: StatusPermerror, err: ErrMissingTag},
 		"tag-syntax": {msg: func(s string) string { return strings.Replace(s, " v=1;", " v=1; ;", 1) },
