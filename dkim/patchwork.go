@@ -1,0 +1,691 @@
+package dkim
+
+import (
+	"encoding/base64"
+	"mime"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mailprov/mailprov/headers"
+)
+
+// Patchwork (patchwork/parser.py) stores a patch mail's body in two parts,
+// and the way it splits them is what the candidates below invert:
+//
+//   - The text/plain payload is decoded (quoted-printable or base64, then
+//     its charset) and run through parse_patch, a line state machine. Lines
+//     from the first "diff "/"Index: "/"--- " header that is followed by a
+//     hunk up to the end of the last hunk become diff, byte for byte (with
+//     their CR, if the mail had CRLF line ends). Everything else becomes the
+//     comment, in order: the text before the diff and the text after the
+//     last hunk (a "base-commit:" block, the "-- " signature) glued
+//     together.
+//   - The comment is stripped, cut at the first line that is exactly "-- "
+//     or a run of "_" (clean_content; a CRLF "-- \r" line escapes the cut),
+//     and stripped again: that is content. Patchwork's API returns content
+//     with CRLF turned into LF.
+//
+// So a git format-patch body
+//
+//	message\n---\n diffstat\n\n diff \n base-commit: X\n-- \n2.49.0\n\n
+//
+// is stored as content "message\n---\n diffstat\n\n\nbase-commit: X" and
+// diff "diff…". The three newlines in a row in content mark where the text
+// from after the diff was glued on (the blank line before the diff plus
+// the blank line after the last hunk).
+
+// Candidate is one plausible original body of a stored message.
+type Candidate struct {
+	// Label says what was assumed to build Body, for people and reports,
+	// e.g. `content+"\n\n"+diff+sig("2.49.0")`.
+	Label string
+	// Body is the rebuilt body as it went over the wire (transfer-encoded
+	// again where the mail was quoted-printable or base64). Line ends are
+	// LF or CRLF; DKIM body canonicalization treats both as CRLF.
+	Body []byte
+}
+
+// Limits on the candidates BodyCandidates builds.
+const (
+	maxCandidates = 32
+	// maxCandidateBytes bounds the total size of all candidates of one
+	// message; fewer candidates are built for huge patches.
+	maxCandidateBytes = 64 << 20
+)
+
+// BodyCandidates returns plausible original bodies of a Patchwork patch or
+// cover letter (m.Patchwork != nil), most likely first, at most 32. It is
+// empty when none can be built: for messages that are not from Patchwork,
+// multipart mail (Patchwork keeps no MIME structure), or a body in a
+// charset other than UTF-8, US-ASCII and ISO-8859-1.
+//
+// Each candidate only says what the body may have been; a candidate is
+// right only if its canonical hash equals the signature's bh=.
+//
+// The candidates vary, in this order of precedence:
+//
+//   - the separator between content and diff: "\n\n" (git format-patch:
+//     a blank line after the diffstat), then "\n";
+//   - where the text after the last hunk went: the tail of content after
+//     its last (then first) "\n\n\n" moved back after the diff, or none;
+//   - the "-- " signature that Patchwork cut: the git version that
+//     X-Mailer names ("git-send-email 2.49.0" gives "-- \n2.49.0\n"), b4's
+//     "Name <address>" from From, or no signature. When content still
+//     holds a "-- " line (CRLF mail), that signature is used as is;
+//   - for quoted-printable mail, the encoder: Perl's MIME::QuotedPrint
+//     (git-send-email) or Python's email.quoprimime; for base64 mail, a
+//     body ending in one or two newlines (76-column lines, as both Perl's
+//     MIME::Base64 and Python's email package write them).
+func BodyCandidates(m *headers.Message) []Candidate {
+	if m == nil || m.Patchwork == nil {
+		return nil
+	}
+	pw := m.Patchwork
+	enc, ok := pwEncoding(m)
+	if !ok {
+		return nil
+	}
+	content, diff := pw.Content, pw.Diff
+	if !pw.HasDiff {
+		diff = ""
+	}
+
+	// A "-- " line left in content (CRLF mail) is the signature itself.
+	var sigs []pwSig
+	if i := pwLineIndex(content, "-- "); i >= 0 {
+		sig := content[i:]
+		content = strings.TrimRight(content[:i], "\n")
+		sigs = append(sigs, pwSig{label: "sig(kept)", text: sig + "\n"})
+		if j := pwFooterIndex(sig); j > 0 {
+			sigs = append(sigs, pwSig{label: "sig(kept, footer cut)", text: strings.TrimRight(sig[:j], "\n") + "\n"})
+		}
+	} else {
+		if v := pwGitVersion(m); v != "" {
+			sigs = append(sigs, pwSig{label: "sig(" + strconv.Quote(v) + ")", text: "-- \n" + v + "\n"})
+		}
+		if s := pwB4Signature(m); s != "" {
+			sigs = append(sigs, pwSig{label: "sig(b4 " + strconv.Quote(s) + ")", text: "-- \n" + s + "\n"})
+		}
+		sigs = append(sigs, pwSig{label: "nosig"})
+	}
+
+	// Where the text from after the last hunk may start in content.
+	type layout struct {
+		head, tail string
+		label      string
+	}
+	layouts := []layout{}
+	if diff != "" {
+		last := strings.LastIndex(content, "\n\n\n")
+		first := strings.Index(content, "\n\n\n")
+		if last >= 0 {
+			layouts = append(layouts, layout{content[:last], content[last+3:], "tail@last"})
+		}
+		if first >= 0 && first != last {
+			layouts = append(layouts, layout{content[:first], content[first+3:], "tail@first"})
+		}
+	}
+	layouts = append(layouts, layout{head: content})
+
+	seps := []string{"\n\n", "\n"}
+	if diff == "" || content == "" {
+		seps = []string{""}
+	}
+
+	var (
+		out   []Candidate
+		total int
+		seen  = map[string]bool{}
+	)
+	add := func(label string, body []byte) bool {
+		if len(out) >= maxCandidates || total+len(body) > maxCandidateBytes {
+			return false
+		}
+		key := string(body)
+		if seen[key] {
+			return true
+		}
+		seen[key] = true
+		total += len(body)
+		out = append(out, Candidate{Label: label, Body: body})
+		return true
+	}
+	for _, sep := range seps {
+		for _, lay := range layouts {
+			for _, sig := range sigs {
+				var b strings.Builder
+				label := pwLabel(content, diff, sep, lay.label, lay.label != "", sig.label)
+				b.Grow(len(content) + len(diff) + len(sig.text) + 8)
+				b.WriteString(lay.head)
+				if diff == "" {
+					// Cover letter or comment: content is the whole body.
+					if lay.head != "" {
+						b.WriteString("\n")
+					}
+				} else {
+					b.WriteString(sep)
+					b.WriteString(diff)
+					if lay.label != "" {
+						b.WriteString("\n")
+						b.WriteString(lay.tail)
+						b.WriteString("\n")
+					}
+				}
+				b.WriteString(sig.text)
+				for _, e := range enc.encode(b.String()) {
+					l := label
+					if e.label != "" {
+						l += "; " + e.label
+					}
+					if !add(l, e.body) {
+						return out
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+type pwSig struct{ label, text string }
+
+// pwLabel describes a candidate's layout.
+func pwLabel(content, diff, sep, layout string, split bool, sig string) string {
+	var b strings.Builder
+	switch {
+	case diff == "":
+		b.WriteString(`content+"\n"`)
+	case split:
+		b.WriteString("content[:" + layout + "]+" + strconv.Quote(sep) + `+diff+"\n"+tail+"\n"`)
+	case content == "":
+		b.WriteString("diff")
+	default:
+		b.WriteString("content+" + strconv.Quote(sep) + "+diff")
+	}
+	b.WriteString("+" + sig)
+	return b.String()
+}
+
+// pwLineIndex returns the offset of the first line of s that is exactly
+// line, or -1.
+func pwLineIndex(s, line string) int {
+	for off := 0; off < len(s); {
+		end := strings.IndexByte(s[off:], '\n')
+		if end < 0 {
+			end = len(s) - off
+		}
+		if s[off:off+end] == line {
+			return off
+		}
+		off += end + 1
+	}
+	return -1
+}
+
+// pwFooterIndex returns the offset of the first line of s made only of
+// "_" (a mailing list footer's rule), or -1.
+func pwFooterIndex(s string) int {
+	for off := 0; off < len(s); {
+		end := strings.IndexByte(s[off:], '\n')
+		if end < 0 {
+			end = len(s) - off
+		}
+		line := s[off : off+end]
+		if line != "" && strings.Trim(line, "_") == "" {
+			return off
+		}
+		off += end + 1
+	}
+	return -1
+}
+
+// pwGitVersion returns the git version that git-send-email's X-Mailer
+// names ("git-send-email 2.49.0"), which git format-patch also wrote as
+// the body's signature, or "".
+func pwGitVersion(m *headers.Message) string {
+	v, ok := m.Get("X-Mailer")
+	if !ok {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(v, "git-send-email ")
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimSpace(rest)
+	if rest == "" || strings.ContainsAny(rest, " \t\r\n") {
+		return ""
+	}
+	return rest
+}
+
+// pwB4Signature returns "Name <address>", the signature b4 writes, from
+// the From field when the message looks sent by b4 (X-Mailer "b4 ..." or a
+// patatt X-Developer-Signature), or "".
+func pwB4Signature(m *headers.Message) string {
+	b4 := false
+	if v, ok := m.Get("X-Mailer"); ok && strings.HasPrefix(v, "b4 ") {
+		b4 = true
+	}
+	if _, ok := m.Get("X-Developer-Signature"); ok {
+		b4 = true
+	}
+	if !b4 {
+		return ""
+	}
+	from, ok := m.Get("From")
+	if !ok {
+		return ""
+	}
+	dec := new(mime.WordDecoder)
+	if d, err := dec.DecodeHeader(from); err == nil {
+		from = d
+	}
+	from = strings.Join(strings.Fields(from), " ")
+	if from == "" || len(from) > 998 {
+		return ""
+	}
+	return from
+}
+
+// pwEnc turns a rebuilt decoded body back into what went over the wire.
+type pwEnc struct {
+	cte     string // "", "quoted-printable" or "base64"
+	charset string // "" (UTF-8 or US-ASCII) or "iso-8859-1"
+}
+
+type pwEncoded struct {
+	label string
+	body  []byte
+}
+
+// pwEncoding reads Content-Type and Content-Transfer-Encoding. ok is false
+// when no candidate can be built.
+func pwEncoding(m *headers.Message) (pwEnc, bool) {
+	var e pwEnc
+	if ct, ok := m.Get("Content-Type"); ok {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			// Python's email package falls back to text/plain too.
+			mt, params = "text/plain", nil
+		}
+		if !strings.HasPrefix(mt, "text/") {
+			return e, false
+		}
+		switch cs := strings.ToLower(params["charset"]); cs {
+		case "", "utf-8", "utf8", "us-ascii", "ascii":
+		case "iso-8859-1", "iso8859-1", "latin1", "latin-1":
+			e.charset = "iso-8859-1"
+		default:
+			return e, false
+		}
+	}
+	if cte, ok := m.Get("Content-Transfer-Encoding"); ok {
+		switch cte = strings.ToLower(cte); cte {
+		case "quoted-printable", "base64":
+			e.cte = cte
+		}
+	}
+	return e, true
+}
+
+// encode returns the wire forms of text.
+func (e pwEnc) encode(text string) []pwEncoded {
+	raw := []byte(text)
+	if e.charset == "iso-8859-1" {
+		var ok bool
+		if raw, ok = pwLatin1(text); !ok {
+			return nil
+		}
+	}
+	switch e.cte {
+	case "quoted-printable":
+		return []pwEncoded{
+			{"qp(perl)", perlQP(raw)},
+			{"qp(python)", pythonQP(raw)},
+		}
+	case "base64":
+		trimmed := []byte(strings.TrimRight(string(raw), "\n") + "\n")
+		return []pwEncoded{
+			{`base64(end "\n\n")`, base64Lines(append(trimmed, '\n'))},
+			{`base64(end "\n")`, base64Lines(trimmed)},
+		}
+	}
+	return []pwEncoded{{"", raw}}
+}
+
+// pwLatin1 encodes UTF-8 text as ISO-8859-1; ok is false if text has a
+// character outside it.
+func pwLatin1(s string) ([]byte, bool) {
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff || r == utf8.RuneError {
+			return nil, false
+		}
+		out = append(out, byte(r))
+	}
+	return out, true
+}
+
+// base64Lines encodes b as base64 in lines of 76 characters, each ended by
+// LF (Perl's MIME::Base64::encode and Python's email package alike).
+func base64Lines(b []byte) []byte {
+	const per = 57 // bytes per 76-character line
+	out := make([]byte, 0, base64.StdEncoding.EncodedLen(len(b))+len(b)/per+1)
+	for i := 0; i < len(b); i += per {
+		j := min(i+per, len(b))
+		out = base64.StdEncoding.AppendEncode(out, b[i:j])
+		out = append(out, '\n')
+	}
+	return out
+}
+
+const qpMaxLine = 76
+
+// qpPlain reports whether Perl's encode_qp writes c as itself.
+func qpPlain(c byte) bool { return c == '\t' || (c >= ' ' && c <= '~' && c != '=') }
+
+const hexUpper = "0123456789ABCDEF"
+
+// perlQP encodes b as Perl's MIME::QuotedPrint::encode($b, "\n", 0) does
+// (MIME-Base64's XS encode_qp, which git-send-email calls): lines of at
+// most 76 characters, soft breaks "=\n", white space before a line end
+// escaped, and a final soft break when b does not end in a newline.
+func perlQP(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/16+8)
+	linelen := 0
+	p := 0
+	for {
+		beg := p
+		for p < len(b) && qpPlain(b[p]) {
+			p++
+		}
+		if p == len(b) || b[p] == '\n' {
+			// White space at the end of a line is escaped.
+			for p > beg && (b[p-1] == ' ' || b[p-1] == '\t') {
+				p--
+			}
+		}
+		plain := b[beg:p]
+		for len(plain) > qpMaxLine-1-linelen {
+			n := qpMaxLine - 1 - linelen
+			out = append(out, plain[:n]...)
+			out = append(out, '=', '\n')
+			plain = plain[n:]
+			linelen = 0
+		}
+		if len(plain) > 0 {
+			out = append(out, plain...)
+			linelen += len(plain)
+		}
+		if p == len(b) {
+			break
+		}
+		if b[p] == '\n' {
+			if linelen == 1 && len(out) > 3 && out[len(out)-3] == '=' && out[len(out)-2] == '\n' {
+				// A lone character after a soft break: join it back.
+				out[len(out)-3] = out[len(out)-1]
+				out[len(out)-2] = '\n'
+				out = out[:len(out)-1]
+			} else {
+				out = append(out, '\n')
+			}
+			p++
+			linelen = 0
+			continue
+		}
+		if linelen > qpMaxLine-4 && !(linelen == qpMaxLine-3 && p+1 < len(b) && b[p+1] == '\n') {
+			out = append(out, '=', '\n')
+			linelen = 0
+		}
+		out = append(out, '=', hexUpper[b[p]>>4], hexUpper[b[p]&15])
+		p++
+		linelen += 3
+	}
+	if len(out) > 0 && linelen > 0 {
+		out = append(out, '=', '\n')
+	}
+	return out
+}
+
+// pythonQP encodes b as Python's email.quoprimime.body_encode(s, 76, "\n")
+// does for the latin-1 string s of b's bytes, the way the email package's
+// set_content writes a quoted-printable text part.
+func pythonQP(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	// Escape everything but printable ASCII (without "="), space, tab,
+	// CR and LF.
+	quoted := make([]byte, 0, len(b)+len(b)/8)
+	for _, c := range b {
+		if (c >= ' ' && c <= '~' && c != '=') || c == '\t' || c == '\r' || c == '\n' {
+			quoted = append(quoted, c)
+		} else {
+			quoted = append(quoted, '=', hexUpper[c>>4], hexUpper[c&15])
+		}
+	}
+	out := make([]byte, 0, len(quoted)+len(quoted)/32+8)
+	first := true
+	emit := func(s []byte) {
+		if !first {
+			out = append(out, '\n')
+		}
+		first = false
+		out = append(out, s...)
+	}
+	const maxlinelen1 = qpMaxLine - 1
+	// str.splitlines on the quoted text: only CR, LF and CRLF remain.
+	for rest := quoted; len(rest) > 0; {
+		var line []byte
+		i := 0
+		for i < len(rest) && rest[i] != '\r' && rest[i] != '\n' {
+			i++
+		}
+		line = rest[:i]
+		switch {
+		case i == len(rest):
+			rest = nil
+		case rest[i] == '\r' && i+1 < len(rest) && rest[i+1] == '\n':
+			rest = rest[i+2:]
+		default:
+			rest = rest[i+1:]
+		}
+		start := 0
+		laststart := len(line) - 1 - qpMaxLine
+		for start <= laststart {
+			stop := start + maxlinelen1
+			switch {
+			case line[stop-2] == '=':
+				emit(line[start : stop-1])
+				start = stop - 2
+			case line[stop-1] == '=':
+				emit(line[start:stop])
+				start = stop - 1
+			default:
+				emit(append(append([]byte(nil), line[start:stop]...), '='))
+				start = stop
+			}
+		}
+		if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
+			ws := line[n-1]
+			q := []byte{'=', hexUpper[ws>>4], hexUpper[ws&15]}
+			var tail []byte
+			switch room := start - laststart; {
+			case room >= 3:
+				tail = q
+			case room == 2:
+				tail = []byte{ws, '=', '\n'}
+			default:
+				tail = append([]byte{'=', '\n'}, q...)
+			}
+			seg := line[start : n-1]
+			if start > n-1 {
+				seg = nil
+			}
+			emit(append(append([]byte(nil), seg...), tail...))
+		} else {
+			emit(line[start:])
+		}
+	}
+	if c := b[len(b)-1]; c == '\r' || c == '\n' {
+		emit(nil)
+	}
+	return out
+}
+
+// FieldVariants returns other plausible original spellings of a header
+// field that Patchwork may have re-encoded, most likely first, or nil when
+// there are none. Patchwork stores each field through Python's
+// make_header(decode_header(v)).encode(), which
+//
+//   - writes RFC 2047 encoded words in lower case ("=?utf-8?q?...?="),
+//     where senders mostly wrote "=?UTF-8?Q?...?=", and spaces in Q words
+//     as "_" where git writes "=20";
+//   - refolds long fields, so a field's original folding is lost. Relaxed
+//     header canonicalization does not see folding; for simple, the
+//     field unfolded and the field folded with tabs are offered.
+//
+// At most 16 variants are returned.
+func FieldVariants(f headers.Field) []headers.Field {
+	words := pwEncodedWords(f.Value)
+	type spell struct {
+		upperCharset, upperEnc, spaceHex bool
+	}
+	var spells []spell
+	if len(words) > 0 {
+		hasUnderscore := false
+		for _, w := range words {
+			if strings.EqualFold(w.enc, "q") && strings.Contains(w.text, "_") {
+				hasUnderscore = true
+			}
+		}
+		for _, sp := range []bool{false, true} {
+			if sp && !hasUnderscore {
+				continue
+			}
+			for _, s := range []spell{{true, true, sp}, {true, false, sp}, {false, true, sp}, {false, false, sp}} {
+				spells = append(spells, s)
+			}
+		}
+	}
+	values := []string{f.Value}
+	seen := map[string]bool{f.Value: true}
+	addValue := func(v string) {
+		if !seen[v] {
+			seen[v] = true
+			values = append(values, v)
+		}
+	}
+	for _, s := range spells {
+		addValue(pwRespell(f.Value, words, s.upperCharset, s.upperEnc, s.spaceHex))
+	}
+	// Folding variants of each spelling.
+	n := len(values)
+	for i := 0; i < n; i++ {
+		if strings.Contains(values[i], "\n") {
+			addValue(pwUnfoldKeep(values[i]))
+			addValue(pwTabFold(values[i]))
+		}
+	}
+	var out []headers.Field
+	for _, v := range values[1:] {
+		if len(out) == 16 {
+			break
+		}
+		out = append(out, headers.Field{Name: f.Name, Value: v})
+	}
+	return out
+}
+
+// pwWord is an RFC 2047 encoded word found in a field value.
+type pwWord struct {
+	start, end         int // the word is value[start:end]
+	charset, enc, text string
+	charsetOff, encOff int
+	textOff            int
+}
+
+// pwEncodedWords finds "=?charset?enc?text?=" words in v.
+func pwEncodedWords(v string) []pwWord {
+	var out []pwWord
+	for i := 0; i+1 < len(v); {
+		j := strings.Index(v[i:], "=?")
+		if j < 0 {
+			break
+		}
+		s := i + j
+		rest := v[s+2:]
+		q1 := strings.IndexByte(rest, '?')
+		if q1 <= 0 || q1+2 >= len(rest) || rest[q1+2] != '?' {
+			i = s + 2
+			continue
+		}
+		enc := rest[q1+1 : q1+2]
+		if !strings.EqualFold(enc, "q") && !strings.EqualFold(enc, "b") {
+			i = s + 2
+			continue
+		}
+		body := rest[q1+3:]
+		e := strings.Index(body, "?=")
+		if e < 0 || strings.ContainsAny(body[:e], " \t\r\n") || strings.ContainsAny(rest[:q1], " \t\r\n") {
+			i = s + 2
+			continue
+		}
+		w := pwWord{
+			start:      s,
+			charset:    rest[:q1],
+			enc:        enc,
+			text:       body[:e],
+			charsetOff: s + 2,
+			encOff:     s + 2 + q1 + 1,
+			textOff:    s + 2 + q1 + 3,
+		}
+		w.end = w.textOff + e + 2
+		out = append(out, w)
+		i = w.end
+	}
+	return out
+}
+
+// pwRespell rewrites the encoded words of v.
+func pwRespell(v string, words []pwWord, upperCharset, upperEnc, spaceHex bool) string {
+	var b strings.Builder
+	last := 0
+	for _, w := range words {
+		b.WriteString(v[last:w.start])
+		cs, enc, text := strings.ToLower(w.charset), strings.ToLower(w.enc), w.text
+		if upperCharset {
+			cs = strings.ToUpper(cs)
+		}
+		if spaceHex && enc == "q" {
+			text = strings.ReplaceAll(text, "_", "=20")
+		}
+		if upperEnc {
+			enc = strings.ToUpper(enc)
+		}
+		b.WriteString("=?" + cs + "?" + enc + "?" + text + "?=")
+		last = w.end
+	}
+	b.WriteString(v[last:])
+	return b.String()
+}
+
+// pwUnfoldKeep removes line breaks but keeps the white space after them.
+func pwUnfoldKeep(v string) string {
+	v = strings.ReplaceAll(v, "\r\n", "")
+	return strings.ReplaceAll(v, "\n", "")
+}
+
+// pwTabFold makes every folding line break continue with a tab.
+func pwTabFold(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		b.WriteByte(v[i])
+		if v[i] == '\n' && i+1 < len(v) && v[i+1] == ' ' {
+			b.WriteByte('\t')
+			i++
+		}
+	}
+	return b.String()
+}
