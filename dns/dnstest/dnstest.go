@@ -108,7 +108,8 @@ func WithAD(names ...string) Option {
 }
 
 // WithTruncateAlways makes every UDP answer an empty one with the TC bit
-// set, so that clients must retry over TCP.
+// set, so that clients must retry over TCP. Other knobs (garbage, SERVFAIL,
+// REFUSED) then apply to the TCP answer only.
 func WithTruncateAlways() Option {
 	return func(c *config) { c.truncate = true }
 }
@@ -346,6 +347,10 @@ func (s *Server) serve(w mdns.ResponseWriter, r *mdns.Msg) {
 	switch {
 	case s.cfg.timeout[qname]:
 		return // never answer
+	case s.cfg.truncate && isUDP:
+		m.Truncated = true
+		w.WriteMsg(m)
+		return
 	case s.cfg.garbage[qname]:
 		w.Write([]byte("\x00\x01garbage, not a DNS message"))
 		return
@@ -355,11 +360,6 @@ func (s *Server) serve(w mdns.ResponseWriter, r *mdns.Msg) {
 		return
 	case s.cfg.refused[qname]:
 		m.Rcode = mdns.RcodeRefused
-		w.WriteMsg(m)
-		return
-	}
-	if s.cfg.truncate && isUDP {
-		m.Truncated = true
 		w.WriteMsg(m)
 		return
 	}
