@@ -42,9 +42,11 @@
 //     HeaderSignature and Body, and Detail says "signature verifies;
 //     expired since ..." when it does. Set Verifier.AsOf to the message's
 //     date to ask whether the signature held when the mail was sent.
-//   - A t= more than five minutes after AsOf is permerror future_timestamp
-//     (RFC 6376 §3.5 lets verifiers ignore such signatures), evaluated the
-//     same way.
+//   - A t= more than five minutes after both AsOf and the current time is
+//     permerror future_timestamp (RFC 6376 §3.5 lets verifiers ignore such
+//     signatures), evaluated the same way. A t= after an AsOf in the past
+//     only draws a warning: with AsOf set to a message's Date, the MTA
+//     often signs later than the Date says.
 //   - rsa-sha1 is permerror algorithm_weak; an RSA key under MinKeyBits
 //     (default 1024) is permerror key_too_small (RFC 8301).
 //   - More From fields in the message than h= names is fail extra_from,

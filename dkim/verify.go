@@ -348,7 +348,18 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 
 	// The verdict.
 	expired := !sig.Expiration.IsZero() && sig.Expiration.Before(st.asOf)
-	future := !sig.Timestamp.IsZero() && sig.Timestamp.After(st.asOf.Add(futureSkew))
+	// A signature cannot come from the future of both the real clock and
+	// AsOf (RFC 6376 §3.5 lets verifiers ignore it). A t= merely after an
+	// AsOf in the past is normal when AsOf is the message's Date (signing
+	// happens later, at the MTA) and only draws a warning.
+	latest := st.asOf
+	if now := time.Now(); now.After(latest) {
+		latest = now
+	}
+	future := !sig.Timestamp.IsZero() && sig.Timestamp.After(latest.Add(futureSkew))
+	if !future && !sig.Timestamp.IsZero() && sig.Timestamp.After(st.asOf.Add(futureSkew)) {
+		r.Warnings = append(r.Warnings, "signed at "+sig.Timestamp.Format(time.RFC3339)+", after as_of")
+	}
 	switch {
 	case r.Body == CheckFail:
 		r.set(StatusFail, ErrBodyHashMismatch, "The body's hash does not match bh=; the body was changed after signing.")
