@@ -1,5 +1,3 @@
-//go:build dkimpw
-
 package dkim
 
 import (
