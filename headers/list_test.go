@@ -44,8 +44,8 @@ func TestParseList(t *testing.T) {
 		6: {m: msg(Field{"List-Post", " NO (posting not allowed on this list)"}), want: &ListInfo{Post: []string{"NO"}}},
 		7: {m: msg(Field{"List-Unsubscribe", " <mailto:u@example.org> (Use this),\r\n <https://example.org/u\r\n ?id=1>"}, Field{"List-Unsubscribe-Post", " List-Unsubscribe=One-Click"}),
 			want: &ListInfo{Unsubscribe: []string{"mailto:u@example.org", "https://example.org/u?id=1"}, UnsubscribePost: "List-Unsubscribe=One-Click"}},
-		8: {m: msg(Field{"List-Owner", " <mailto:o@example.org"}), want: &ListInfo{Owner: []string{"mailto:o@example.org"}}},
-		9: {m: msg(Field{"List-Help", " <>, <mailto:h@example.org>"}, Field{"List-Help", " <https://h.example.org>"}), want: &ListInfo{Help: []string{"mailto:h@example.org", "https://h.example.org"}}},
+		8:  {m: msg(Field{"List-Owner", " <mailto:o@example.org"}), want: &ListInfo{Owner: []string{"mailto:o@example.org"}}},
+		9:  {m: msg(Field{"List-Help", " <>, <mailto:h@example.org>"}, Field{"List-Help", " <https://h.example.org>"}), want: &ListInfo{Help: []string{"mailto:h@example.org", "https://h.example.org"}}},
 		10: {m: msg(Field{"List-Archive", " https://a.example.org, https://b.example.org"}), want: &ListInfo{Archive: []string{"https://a.example.org", "https://b.example.org"}}},
 		11: {m: msg(Field{"List-", " x"}, Field{"List-X", " y"}), want: nil},
 	}
