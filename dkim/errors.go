@@ -122,11 +122,13 @@ var (
 )
 
 // reasonTable maps each sentinel to its Reason. It is the only place the
-// mapping is written; it is never modified.
+// mapping is written; it is never modified. It is ordered most specific
+// first: ErrHeaderAltered also wraps ErrBadSignature.
 var reasonTable = [...]struct {
 	err    error
 	reason Reason
 }{
+	{ErrHeaderAltered, ReasonHeaderAltered},
 	{ErrBodyHashMismatch, ReasonBodyHashMismatch},
 	{ErrBadSignature, ReasonBadSignature},
 	{ErrKeyMissing, ReasonKeyMissing},
@@ -148,7 +150,6 @@ var reasonTable = [...]struct {
 	{ErrKeyHashMismatch, ReasonKeyHashMismatch},
 	{ErrKeyService, ReasonKeyService},
 	{ErrBodyUnchecked, ReasonBodyUnchecked},
-	{ErrHeaderAltered, ReasonHeaderAltered},
 }
 
 // ReasonOf returns the Reason for an error wrapping one of the package's

@@ -1,0 +1,100 @@
+package dkim
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailprov/mailprov/headers"
+)
+
+// A git-send-email patch as mailed, and the two parts Patchwork stores.
+const (
+	pwCommit = "Fix the frobnicator.\n\nSigned-off-by: Joe <joe@example.org>\n---\n" +
+		" foo.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)"
+	pwDiff = "diff --git a/foo.c b/foo.c\nindex 1111111..2222222 100644\n--- a/foo.c\n+++ b/foo.c\n" +
+		"@@ -1 +1 @@\n-old\n+new\n"
+	pwMail = "From: Joe <joe@example.org>\n" +
+		"To: list@example.net\n" +
+		"Subject: =?UTF-8?Q?caf=C3=A9?= fix\n" +
+		"Date: Fri, 17 Apr 2026 12:00:00 +0000\n" +
+		"X-Mailer: git-send-email 2.49.0\n" +
+		"\n" + pwCommit + "\n\n" + pwDiff + "-- \n2.49.0\n\n"
+)
+
+// patchworkJSON turns a raw message into the object Patchwork's API
+// returns: header values without the leading space and CR, and the body
+// given as content and diff.
+func patchworkJSON(t *testing.T, raw, content, diff string, edit func(h map[string]string)) *headers.Message {
+	t.Helper()
+	m := parse(t, raw)
+	h := map[string]string{}
+	for _, f := range m.Fields {
+		h[f.Name] = strings.ReplaceAll(strings.TrimPrefix(f.Value, " "), "\r\n", "\n")
+	}
+	if edit != nil {
+		edit(h)
+	}
+	b, err := json.Marshal(map[string]any{"id": 1, "headers": h, "content": content, "diff": diff})
+	require.NoError(t, err)
+	pm, err := headers.ParsePatchwork(b, "test.json")
+	require.NoError(t, err)
+	return pm
+}
+
+func TestVerifyPatchwork(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	signed := testSign(t, crlf(pwMail), signSpec{key: key, headers: "from:to:subject:date:x-mailer"})
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	lowerSubject := func(h map[string]string) { h["Subject"] = "=?utf-8?q?caf=C3=A9?= fix" }
+
+	verify := func(t *testing.T, m *headers.Message) Result {
+		t.Helper()
+		res, err := v.Verify(context.Background(), m)
+		require.NoError(t, err)
+		require.Len(t, res, 1)
+		return res[0]
+	}
+	t.Run("rebuilt", func(t *testing.T) {
+		r := verify(t, patchworkJSON(t, signed, pwCommit, pwDiff, nil))
+		assert.Equal(t, StatusPass, r.Status, r.Detail)
+		assert.Equal(t, "rebuilt", r.BodySource)
+		assert.NotEmpty(t, r.BodyCandidate)
+		assert.Empty(t, r.Respelled)
+	})
+	t.Run("respelled", func(t *testing.T) {
+		r := verify(t, patchworkJSON(t, signed, pwCommit, pwDiff, lowerSubject))
+		assert.Equal(t, StatusPass, r.Status, r.Detail)
+		assert.Equal(t, []string{"Subject"}, r.Respelled)
+		assert.NotEmpty(t, r.Warnings)
+	})
+	t.Run("altered", func(t *testing.T) {
+		r := verify(t, patchworkJSON(t, signed, pwCommit, pwDiff, func(h map[string]string) {
+			h["Subject"] = "=?utf-8?q?caf=C3=A9?= break"
+		}))
+		assert.Equal(t, StatusFail, r.Status)
+		require.ErrorIs(t, r.Err, ErrHeaderAltered)
+		require.ErrorIs(t, r.Err, ErrBadSignature)
+		assert.Equal(t, ReasonHeaderAltered, r.Reason)
+		assert.Contains(t, r.Detail, "Subject")
+	})
+	t.Run("content-changed", func(t *testing.T) {
+		r := verify(t, patchworkJSON(t, signed, strings.Replace(pwCommit, "frobnicator", "widget", 1), pwDiff, nil))
+		assert.Equal(t, StatusNeutral, r.Status, r.Detail)
+		require.ErrorIs(t, r.Err, ErrBodyUnchecked)
+		assert.Equal(t, CheckPass, r.HeaderSignature)
+		assert.Equal(t, CheckUnchecked, r.Body)
+		assert.Contains(t, r.Detail, "rebuilt bodies")
+	})
+	t.Run("header-changed", func(t *testing.T) {
+		// No signed field has a re-spelling Patchwork could have made.
+		r := verify(t, patchworkJSON(t, signed, pwCommit, pwDiff, func(h map[string]string) { h["Subject"] = "plain" }))
+		assert.Equal(t, StatusFail, r.Status)
+		require.ErrorIs(t, r.Err, ErrBadSignature)
+		assert.Equal(t, ReasonBadSignature, r.Reason)
+	})
+}
