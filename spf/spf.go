@@ -90,19 +90,19 @@ const (
 // Sentinel errors; Result.Err wraps one of them (errors.Is), or a
 // *SyntaxError (which matches ErrSyntax).
 var (
-	ErrNoRecord            = errors.New("spf: no SPF record")
-	ErrInvalidDomain       = errors.New("spf: invalid domain")
-	ErrInvalidIP           = errors.New("spf: invalid client IP address")
-	ErrMultipleRecords     = errors.New("spf: multiple SPF records")
-	ErrTooManyLookups      = errors.New("spf: too many DNS lookups")
-	ErrTooManyVoidLookups  = errors.New("spf: too many void DNS lookups")
-	ErrTooManyMX           = errors.New("spf: too many MX records")
-	ErrIncludeNone         = errors.New("spf: include target has no SPF record")
-	ErrRedirectNone        = errors.New("spf: redirect target has no SPF record")
-	ErrRecursion           = errors.New("spf: include/redirect nested too deeply")
-	ErrMacroTooLong        = errors.New("spf: macro expansion too long")
-	ErrDNS                 = errors.New("spf: DNS lookup failed")
-	ErrTimeout             = errors.New("spf: evaluation timed out")
+	ErrNoRecord           = errors.New("spf: no SPF record")
+	ErrInvalidDomain      = errors.New("spf: invalid domain")
+	ErrInvalidIP          = errors.New("spf: invalid client IP address")
+	ErrMultipleRecords    = errors.New("spf: multiple SPF records")
+	ErrTooManyLookups     = errors.New("spf: too many DNS lookups")
+	ErrTooManyVoidLookups = errors.New("spf: too many void DNS lookups")
+	ErrTooManyMX          = errors.New("spf: too many MX records")
+	ErrIncludeNone        = errors.New("spf: include target has no SPF record")
+	ErrRedirectNone       = errors.New("spf: redirect target has no SPF record")
+	ErrRecursion          = errors.New("spf: include/redirect nested too deeply")
+	ErrMacroTooLong       = errors.New("spf: macro expansion too long")
+	ErrDNS                = errors.New("spf: DNS lookup failed")
+	ErrTimeout            = errors.New("spf: evaluation timed out")
 	// ErrMechanism: a mechanism with a -, ~ or ? qualifier matched.
 	ErrMechanism = errors.New("spf: mechanism matched")
 	// ErrNoMatch: no mechanism matched (the default neutral).
