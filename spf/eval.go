@@ -3,6 +3,7 @@ package spf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -235,9 +236,9 @@ func (e *evaluator) lookupFailed(err error, name string) *outcome {
 // §4.4, §5).
 func (e *evaluator) dnsFail(err error) outcome {
 	if e.ctx.Err() != nil {
-		return fail(StatusTemperror, wrap(ErrTimeout, "%v", err))
+		return fail(StatusTemperror, fmt.Errorf("%w: %w", ErrTimeout, err))
 	}
-	return fail(StatusTemperror, wrap(ErrDNS, "%v", err))
+	return fail(StatusTemperror, fmt.Errorf("%w: %w", ErrDNS, err))
 }
 
 // kindOf names the kind of a DNS error for details.

@@ -15,9 +15,6 @@ import (
 // meant for a single SMTP reply line.
 const maxExpansion = 8192
 
-// errExpansionTooLong is returned when a macro expansion exceeds maxExpansion.
-var errExpansionTooLong = errors.New("spf: macro expansion too long")
-
 type tokKind uint8
 
 const (
@@ -164,7 +161,7 @@ type macroEnv struct {
 }
 
 // expand expands a tokenized macro-string. The result is at most
-// maxExpansion bytes; a longer one gives errExpansionTooLong.
+// maxExpansion bytes; a longer one gives ErrMacroTooLong.
 func expand(toks []macroTok, env *macroEnv) (string, error) {
 	var b strings.Builder
 	for _, t := range toks {
@@ -179,7 +176,7 @@ func expand(toks []macroTok, env *macroEnv) (string, error) {
 			}
 		}
 		if b.Len()+len(v) > maxExpansion {
-			return "", errExpansionTooLong
+			return "", ErrMacroTooLong
 		}
 		b.WriteString(v)
 	}

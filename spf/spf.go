@@ -90,19 +90,32 @@ const (
 // Sentinel errors; Result.Err wraps one of them (errors.Is), or a
 // *SyntaxError (which matches ErrSyntax).
 var (
-	ErrNoRecord           = errors.New("spf: no SPF record")
-	ErrInvalidDomain      = errors.New("spf: invalid domain")
-	ErrInvalidIP          = errors.New("spf: invalid client IP address")
-	ErrMultipleRecords    = errors.New("spf: multiple SPF records")
-	ErrTooManyLookups     = errors.New("spf: too many DNS lookups")
+	// ErrNoRecord: the domain publishes no SPF record (none).
+	ErrNoRecord = errors.New("spf: no SPF record")
+	// ErrInvalidDomain: the domain is not a valid multi-label name (none).
+	ErrInvalidDomain = errors.New("spf: invalid domain")
+	// ErrInvalidIP: the client IP address is not valid (permerror).
+	ErrInvalidIP = errors.New("spf: invalid client IP address")
+	// ErrMultipleRecords: more than one SPF record at a name (permerror).
+	ErrMultipleRecords = errors.New("spf: multiple SPF records")
+	// ErrTooManyLookups: more DNS-querying terms than allowed (permerror).
+	ErrTooManyLookups = errors.New("spf: too many DNS lookups")
+	// ErrTooManyVoidLookups: more void lookups than allowed (permerror).
 	ErrTooManyVoidLookups = errors.New("spf: too many void DNS lookups")
-	ErrTooManyMX          = errors.New("spf: too many MX records")
-	ErrIncludeNone        = errors.New("spf: include target has no SPF record")
-	ErrRedirectNone       = errors.New("spf: redirect target has no SPF record")
-	ErrRecursion          = errors.New("spf: include/redirect nested too deeply")
-	ErrMacroTooLong       = errors.New("spf: macro expansion too long")
-	ErrDNS                = errors.New("spf: DNS lookup failed")
-	ErrTimeout            = errors.New("spf: evaluation timed out")
+	// ErrTooManyMX: an mx mechanism found more than 10 names (permerror).
+	ErrTooManyMX = errors.New("spf: too many MX records")
+	// ErrIncludeNone: an include target has no SPF record (permerror).
+	ErrIncludeNone = errors.New("spf: include target has no SPF record")
+	// ErrRedirectNone: a redirect target has no SPF record (permerror).
+	ErrRedirectNone = errors.New("spf: redirect target has no SPF record")
+	// ErrRecursion: include/redirect nested beyond the depth guard.
+	ErrRecursion = errors.New("spf: include/redirect nested too deeply")
+	// ErrMacroTooLong: a macro expansion exceeded the size bound.
+	ErrMacroTooLong = errors.New("spf: macro expansion too long")
+	// ErrDNS: a DNS lookup failed (temperror); it wraps the *dns.Error.
+	ErrDNS = errors.New("spf: DNS lookup failed")
+	// ErrTimeout: the evaluation's deadline passed (temperror).
+	ErrTimeout = errors.New("spf: evaluation timed out")
 	// ErrMechanism: a mechanism with a -, ~ or ? qualifier matched.
 	ErrMechanism = errors.New("spf: mechanism matched")
 	// ErrNoMatch: no mechanism matched (the default neutral).
