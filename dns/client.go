@@ -237,7 +237,7 @@ func isNetErr(err error) bool {
 
 // answer turns a response into an Answer or an *Error.
 func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (*Answer, *Error) {
-	ans := &Answer{Name: name, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Time: c.now()}
+	ans := &Answer{Name: name, Type: qtype, Rcode: resp.Rcode, Authentic: resp.AuthenticatedData, Time: c.now().UTC()}
 	fail := func(k ErrorKind, err error) (*Answer, *Error) {
 		return ans, &Error{Name: name, Type: qtype, Kind: k, Server: srv, Err: err}
 	}

@@ -39,7 +39,8 @@ type Answer struct {
 	TTL uint32 `json:"ttl"`
 	// Authentic is the AD bit: the resolver validated the answer with DNSSEC.
 	Authentic bool `json:"authentic"`
-	// Time is when the answer was received (or recorded, when replayed).
+	// Time is when the answer was received, in UTC (when replayed from a
+	// Snapshot, when it was recorded).
 	Time time.Time `json:"time"`
 }
 
