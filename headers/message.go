@@ -9,6 +9,28 @@
 //
 // The package does no network I/O. Verifiers (dkim, spf, dmarc, arc) consume
 // its values; they are never imported from here.
+//
+// # Loading
+//
+// [NewReader] tells the kind of input from its content, not its name: a
+// JSON object is a Patchwork patch or cover, a "From " line starts an mbox
+// (read as mboxrd, one message at a time), and anything that starts with a
+// header field is one raw message. [Summarize] reads the origin fields
+// (From, Sender, Return-Path, Date, Message-ID, List-*...) in one call.
+//
+// # Divergences and lenience
+//
+//   - Patchwork keeps the order of fields per name only ([OrderPerName]),
+//     drops CR and the white space after the colon; one space and CRLF
+//     folding are put back, which relaxed canonicalization cannot tell apart.
+//   - Header splitting accepts white space before the colon and skips lines
+//     that are not fields, recording them in [Message.Defects]; a message
+//     must start with a field.
+//   - Address parsing repairs common breakage that net/mail rejects (see
+//     [ParseAddressList]); dates accept the obsolete RFC 5322 §4.3 forms and
+//     give zone names their RFC offsets.
+//   - RFC 2047 words are decoded for UTF-8, US-ASCII, ISO-8859-1,
+//     ISO-8859-15 and windows-1252 only.
 package headers
 
 import (
