@@ -274,16 +274,24 @@ func (g *spamGroup) rspamdStyle() bool {
 
 // attributeRspamdStyle moves rspamd-written SA-style groups to rspamd:
 // merged into a nearby rspamd group whose score agrees, or made rspamd
-// verdicts of their own.
+// verdicts of their own. Lookups go by field position, so the work is
+// linear in the number of fields.
 func attributeRspamdStyle(m *Message, groups []*spamGroup) []*spamGroup {
-	var rspamdIdx []int
+	rspamdAt := map[int]*spamGroup{} // field position -> its rspamd group (nil: ungrouped)
 	for i, f := range m.Fields {
 		if spamFields[strings.ToLower(f.Name)].family == EngineRspamd {
-			rspamdIdx = append(rspamdIdx, i)
+			rspamdAt[i] = nil
 		}
 	}
-	if len(rspamdIdx) == 0 {
+	if len(rspamdAt) == 0 {
 		return groups
+	}
+	for _, g := range groups {
+		if g.family == EngineRspamd {
+			for _, i := range g.idx {
+				rspamdAt[i] = g
+			}
+		}
 	}
 	out := groups[:0:0]
 	for _, g := range groups {
@@ -292,44 +300,35 @@ func attributeRspamdStyle(m *Message, groups []*spamGroup) []*spamGroup {
 			continue
 		}
 		nearRspamd := m.Order == OrderPerName
-		for _, i := range rspamdIdx {
-			nearRspamd = nearRspamd || g.near(i)
-		}
-		if !nearRspamd {
-			out = append(out, g)
-			continue
-		}
-		merged := false
-		if m.Order != OrderPerName {
-			for _, r := range groups {
-				if r.family != EngineRspamd || !closeGroups(g, r) || !scoresAgree(g, r) {
+		var target *spamGroup
+		for _, j := range g.idx {
+			for i := j - spamGap; i <= j+spamGap && m.Order != OrderPerName; i++ {
+				r, ok := rspamdAt[i]
+				if !ok {
 					continue
 				}
-				for name, f := range g.fields {
-					if _, dup := r.fields[name]; !dup {
-						r.fields[name] = f
-					}
+				nearRspamd = true
+				if target == nil && r != nil && scoresAgree(g, r) {
+					target = r
 				}
-				r.idx = append(r.idx, g.idx...)
-				merged = true
-				break
 			}
 		}
-		if !merged {
+		switch {
+		case target != nil:
+			for name, f := range g.fields {
+				if _, dup := target.fields[name]; !dup {
+					target.fields[name] = f
+				}
+			}
+			target.idx = append(target.idx, g.idx...)
+		case nearRspamd:
 			g.family = EngineRspamd
+			out = append(out, g)
+		default:
 			out = append(out, g)
 		}
 	}
 	return out
-}
-
-func closeGroups(a, b *spamGroup) bool {
-	for _, i := range b.idx {
-		if a.near(i) {
-			return true
-		}
-	}
-	return false
 }
 
 // scoresAgree compares an SA-style group's score with an rspamd group's.
@@ -841,14 +840,15 @@ func isRuleScore(s string) bool {
 	return s[len(s)-1] != '.'
 }
 
-// isRuleName: an upper-case SpamAssassin rule name such as DKIM_VALID_AU.
+// isRuleName: a SpamAssassin rule name such as DKIM_VALID_AU or
+// T_TooManySym_01: an upper-case letter, then letters, digits and "_".
 func isRuleName(s string) bool {
 	if len(s) < 2 || s[0] < 'A' || s[0] > 'Z' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
 			return false
 		}
 	}
