@@ -29,9 +29,10 @@ func testZone(t *testing.T) string {
 	return string(b) + "\nbig.example.org. 300 IN TXT " + big + "\n"
 }
 
-// fastClient asks srvs with short timeouts.
+// fastClient asks srvs with one try each and a timeout short enough for
+// tests, long enough for a loaded machine.
 func fastClient(srvs ...*dnstest.Server) *dns.Client {
-	c := &dns.Client{Timeout: 300 * time.Millisecond, Attempts: 1}
+	c := &dns.Client{Timeout: time.Second, Attempts: 1}
 	for _, s := range srvs {
 		c.Servers = append(c.Servers, s.Addr())
 	}
@@ -158,33 +159,39 @@ func TestClientHostile(t *testing.T) {
 		w.WriteMsg(m)
 		return true
 	})
+	// Slow rows must wait out the client's timeout (short here); fast rows
+	// must not (it is long there). Bounds leave room for a loaded machine.
 	tests := []struct {
 		name  string
 		opts  []dnstest.Option
 		qname string
 		kind  dns.ErrorKind // 0: success
-		max   time.Duration
+		slow  bool
 	}{
-		0:  {"wrong-id", []dnstest.Option{wrongID}, "example.org", dns.KindMalformed, time.Second},
-		1:  {"garbage", []dnstest.Option{dnstest.WithGarbage("example.org")}, "example.org", dns.KindMalformed, time.Second},
-		2:  {"garbage-tcp", []dnstest.Option{dnstest.WithGarbage("example.org"), dnstest.WithTruncateAlways()}, "example.org", dns.KindMalformed, time.Second},
-		3:  {"other-question", []dnstest.Option{otherQuestion}, "example.org", dns.KindMalformed, time.Second},
-		4:  {"no-qr-bit", []dnstest.Option{noQR}, "example.org", dns.KindMalformed, time.Second},
-		5:  {"never-answers", []dnstest.Option{dnstest.WithDrop("example.org")}, "example.org", dns.KindTimeout, time.Second},
-		6:  {"servfail", []dnstest.Option{dnstest.WithServFail("example.org")}, "example.org", dns.KindServFail, 200 * time.Millisecond},
-		7:  {"refused", []dnstest.Option{dnstest.WithRefused("example.org")}, "example.org", dns.KindRefused, 200 * time.Millisecond},
-		8:  {"cname-loop", nil, "loop1.example.org", dns.KindMalformed, 200 * time.Millisecond},
-		9:  {"cname-chain-too-long", nil, "c1.example.org", dns.KindMalformed, 200 * time.Millisecond},
-		10: {"truncated-tcp-refused", []dnstest.Option{dnstest.WithTruncateAlways(), dnstest.WithNoTCP()}, "example.org", dns.KindServFail, 200 * time.Millisecond},
-		11: {"truncated-always-tcp-ok", []dnstest.Option{dnstest.WithTruncateAlways()}, "example.org", 0, 200 * time.Millisecond},
-		12: {"huge-txt-over-tcp", nil, "big.example.org", 0, 500 * time.Millisecond},
+		0:  {"wrong-id", []dnstest.Option{wrongID}, "example.org", dns.KindMalformed, true},
+		1:  {"garbage", []dnstest.Option{dnstest.WithGarbage("example.org")}, "example.org", dns.KindMalformed, true},
+		2:  {"garbage-tcp", []dnstest.Option{dnstest.WithGarbage("example.org"), dnstest.WithTruncateAlways()}, "example.org", dns.KindMalformed, false},
+		3:  {"other-question", []dnstest.Option{otherQuestion}, "example.org", dns.KindMalformed, true},
+		4:  {"no-qr-bit", []dnstest.Option{noQR}, "example.org", dns.KindMalformed, true},
+		5:  {"never-answers", []dnstest.Option{dnstest.WithDrop("example.org")}, "example.org", dns.KindTimeout, true},
+		6:  {"servfail", []dnstest.Option{dnstest.WithServFail("example.org")}, "example.org", dns.KindServFail, false},
+		7:  {"refused", []dnstest.Option{dnstest.WithRefused("example.org")}, "example.org", dns.KindRefused, false},
+		8:  {"cname-loop", nil, "loop1.example.org", dns.KindMalformed, false},
+		9:  {"cname-chain-too-long", nil, "c1.example.org", dns.KindMalformed, false},
+		10: {"truncated-tcp-refused", []dnstest.Option{dnstest.WithTruncateAlways(), dnstest.WithNoTCP()}, "example.org", dns.KindServFail, false},
+		11: {"truncated-always-tcp-ok", []dnstest.Option{dnstest.WithTruncateAlways()}, "example.org", 0, false},
+		12: {"huge-txt-over-tcp", nil, "big.example.org", 0, false},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := dnstest.NewServer(t, zone, tt.opts...)
+			c := &dns.Client{Servers: []string{srv.Addr()}, Timeout: 5 * time.Second, Attempts: 1}
+			if tt.slow {
+				c.Timeout = 300 * time.Millisecond
+			}
 			start := time.Now()
-			txt, _, err := dns.TXT(context.Background(), fastClient(srv), tt.qname)
+			txt, _, err := dns.TXT(context.Background(), c, tt.qname)
 			elapsed := time.Since(start)
 			if tt.kind == 0 {
 				require.NoError(t, err, "%d", i)
@@ -192,7 +199,10 @@ func TestClientHostile(t *testing.T) {
 			} else {
 				assert.Equal(t, tt.kind, kindOf(t, err), "%d: %v", i, err)
 			}
-			assert.Less(t, elapsed, tt.max, "%d", i)
+			if tt.slow {
+				assert.GreaterOrEqual(t, elapsed, 300*time.Millisecond, "%d", i)
+			}
+			assert.Less(t, elapsed, 2500*time.Millisecond, "%d", i)
 		})
 	}
 }
@@ -222,7 +232,7 @@ func TestClientTimeoutBounds(t *testing.T) {
 		assert.Equal(t, dns.KindTimeout, kindOf(t, err))
 		require.ErrorIs(t, err, dns.ErrTemporary)
 		assert.GreaterOrEqual(t, elapsed, 300*time.Millisecond)
-		assert.Less(t, elapsed, 800*time.Millisecond)
+		assert.Less(t, elapsed, 1500*time.Millisecond)
 	})
 	t.Run("ctx-deadline", func(t *testing.T) {
 		t.Parallel()
@@ -231,7 +241,7 @@ func TestClientTimeoutBounds(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		_, err := c.Query(ctx, "slow.test", mdns.TypeTXT)
-		assert.Less(t, time.Since(start), 300*time.Millisecond)
+		assert.Less(t, time.Since(start), time.Second)
 		assert.Equal(t, dns.KindTimeout, kindOf(t, err))
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 	})
@@ -242,7 +252,7 @@ func TestClientTimeoutBounds(t *testing.T) {
 		time.AfterFunc(50*time.Millisecond, cancel)
 		start := time.Now()
 		_, err := c.Query(ctx, "slow.test", mdns.TypeTXT)
-		assert.Less(t, time.Since(start), 300*time.Millisecond)
+		assert.Less(t, time.Since(start), time.Second)
 		assert.Equal(t, dns.KindTimeout, kindOf(t, err))
 		require.ErrorIs(t, err, context.Canceled)
 	})
@@ -326,7 +336,7 @@ func TestClientNoServer(t *testing.T) {
 	srv.Close()
 	start := time.Now()
 	_, err := (&dns.Client{Servers: []string{addr}, Timeout: 300 * time.Millisecond}).Query(context.Background(), "example.org", mdns.TypeTXT)
-	assert.Less(t, time.Since(start), time.Second)
+	assert.Less(t, time.Since(start), 2*time.Second)
 	var de *dns.Error
 	require.True(t, errors.As(err, &de))
 	assert.True(t, de.IsTemporary(), "%v", err)

@@ -4,6 +4,27 @@
 // differently: a name that does not exist (NXDOMAIN), a name with no
 // records of the type asked (NODATA), a temporary failure (SERVFAIL,
 // timeout, refused), and a malformed answer.
+//
+// The helpers TXT, A, AAAA, IP, MXs and PTR ask a Resolver one question
+// each. TXT unescapes each character-string (\DDD and \X) and joins the
+// strings of a record, as RFC 7208 section 3.3 and RFC 6376 section 3.6.2.2
+// require.
+//
+// The Resolvers, each wrapping one method:
+//
+//   - Client is a stub resolver on github.com/miekg/dns (RFC 1035): UDP
+//     with EDNS0 (RFC 6891) and the DO bit, TCP when an answer is truncated
+//     (RFC 7766), per-try timeout, retries over several servers, ctx
+//     cancellation, and the AD bit (RFC 4035) reported as
+//     Answer.Authentic. System gives one for /etc/resolv.conf.
+//   - Cache keeps answers for their TTL, negative ones for the SOA minimum
+//     (RFC 2308), and makes concurrent identical questions one query.
+//   - Recorder records every outcome to a snapshot file (JSON Lines, see
+//     Entry); Snapshot, from LoadSnapshot, answers only from such a file,
+//     so an audit can be replayed offline with the same results.
+//
+// NewResolver composes them for the command-line flags --dns, --snapshot
+// and --record. Tests serve zone text over the wire with package dnstest.
 package dns
 
 import (

@@ -49,7 +49,7 @@ func recordZone(t *testing.T) *dnstest.Server {
 
 func TestRecordReplay(t *testing.T) {
 	srv := recordZone(t)
-	client := &dns.Client{Servers: []string{srv.Addr()}, Timeout: 100 * time.Millisecond, Attempts: 1}
+	client := &dns.Client{Servers: []string{srv.Addr()}, Timeout: 300 * time.Millisecond, Attempts: 1}
 	rec := &dns.Recorder{Resolver: client}
 	ctx := context.Background()
 
@@ -162,7 +162,7 @@ func TestRecorderSave(t *testing.T) {
 	srv := recordZone(t)
 	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	rec := &dns.Recorder{Resolver: &dns.Client{Servers: []string{srv.Addr()}, Timeout: 50 * time.Millisecond, Now: clock}, Now: clock}
+	rec := &dns.Recorder{Resolver: &dns.Client{Servers: []string{srv.Addr()}, Timeout: 300 * time.Millisecond, Attempts: 1, Now: clock}, Now: clock}
 	for _, q := range recordQuestions {
 		rec.Query(context.Background(), q.name, q.qtype)
 	}
