@@ -1,0 +1,240 @@
+package audit
+
+import (
+	"context"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mailprov/mailprov/arc"
+	"github.com/mailprov/mailprov/dkim"
+	"github.com/mailprov/mailprov/dmarc"
+	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/headers"
+	"github.com/mailprov/mailprov/spf"
+)
+
+// DefaultTimeout bounds one message's audit when the caller's context has
+// no deadline, so an unreachable resolver gives temperror, not a hang.
+const DefaultTimeout = 30 * time.Second
+
+// Auditor verifies messages. Its zero value is not usable: Resolver is
+// required. An Auditor is safe for concurrent use when its Resolver is.
+type Auditor struct {
+	// Resolver answers every DNS question of every check.
+	Resolver dns.Resolver
+	// AsOf is the instant verification holds for; zero means now.
+	AsOf time.Time
+	// AsOfMessageDate verifies each message as of its own Date field
+	// (falling back to AsOf when the Date is missing or unreadable).
+	AsOfMessageDate bool
+	// DNSSource says where answers come from, for the report: "live" (the
+	// default) or "snapshot". Re-checks from a snapshot speak for the time
+	// the snapshot was recorded.
+	DNSSource string
+	// TrustedReceivers, when set, names the receivers whose judgement of
+	// the origin is trusted (see received.Options).
+	TrustedReceivers []string
+	// Timeout bounds one message's checks when ctx has no deadline; zero
+	// means DefaultTimeout.
+	Timeout time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Logger receives one debug line per message; nil discards.
+	Logger *slog.Logger
+}
+
+func (a *Auditor) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// Audit parses m and re-verifies DKIM, SPF, DMARC and ARC, then grades
+// the evidence into a Verdict. Verification failures are results in the
+// report, never errors: Audit always returns a report.
+func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
+	if _, ok := ctx.Deadline(); !ok {
+		timeout := a.Timeout
+		if timeout <= 0 {
+			timeout = DefaultTimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	start := a.now()
+	r := Parse(m, ParseOptions{TrustedReceivers: a.TrustedReceivers})
+	r.DNS = a.DNSSource
+	if r.DNS == "" {
+		r.DNS = "live"
+	}
+	r.AsOf = a.asOf(m)
+
+	dkimResults := a.verifyDKIM(ctx, m, r)
+	r.SPF = a.checkSPF(ctx, m, r)
+	r.ARC = a.verifyARC(ctx, m, r)
+	r.DMARC = a.checkDMARC(ctx, m, r, dkimResults)
+	r.Disagreements = disagreements(r)
+	r.Verdict = grade(r)
+	if a.Logger != nil {
+		a.Logger.Debug("audit", slog.String("source", r.Source.Name), slog.String("level", string(r.Verdict.Level)),
+			slog.Duration("duration", a.now().Sub(start)))
+	}
+	return r
+}
+
+// asOf is the instant the checks hold for.
+func (a *Auditor) asOf(m *headers.Message) time.Time {
+	if a.AsOfMessageDate {
+		if v, ok := m.Get("Date"); ok {
+			if t, err := headers.ParseDate(v); err == nil {
+				return t
+			}
+		}
+	}
+	if !a.AsOf.IsZero() {
+		return a.AsOf
+	}
+	return a.now()
+}
+
+func (a *Auditor) verifyDKIM(ctx context.Context, m *headers.Message, r *Report) []dkim.Result {
+	v := &dkim.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger}
+	results, err := v.Verify(ctx, m) // one per DKIM-Signature, top-down, as r.DKIM lists them
+	if err != nil {
+		r.problem("DKIM-Signature", err)
+		return nil
+	}
+	next := 0
+	for i := range r.DKIM {
+		sig := &r.DKIM[i]
+		if sig.NonStandard {
+			// X-Google-DKIM-Signature and the like: checked for information,
+			// never counted as proof.
+			if res, err := v.VerifyField(ctx, m, sig.field); err == nil {
+				sig.Result = &res
+			}
+			continue
+		}
+		if next < len(results) {
+			sig.Result = &results[next]
+			next++
+		}
+	}
+	return results
+}
+
+func (a *Auditor) checkSPF(ctx context.Context, m *headers.Message, r *Report) *SPF {
+	out := &SPF{}
+	ip, helo, mailFrom := originIdentity(m, r)
+	if !ip.IsValid() {
+		return nil
+	}
+	out.IP, out.HELO, out.MailFrom = ip.String(), helo, mailFrom
+	c := &spf.Checker{Resolver: a.Resolver, Logger: a.Logger}
+	res := c.Check(ctx, spf.Query{IP: ip, MailFrom: mailFrom, HELO: helo})
+	out.Result = &res
+	out.Recorded = recordedSPF(r, ip)
+	if out.Recorded != nil {
+		agree := strings.EqualFold(out.Recorded.Result, string(res.Status))
+		out.Agrees = &agree
+	}
+	if r.DNS == "snapshot" {
+		out.Note = "re-checked against the DNS snapshot, as of when it was recorded"
+	} else {
+		out.Note = "re-checked against DNS as of now; SPF records may have changed since the mail was received"
+	}
+	return out
+}
+
+// originIdentity picks the IP, HELO and MAIL FROM that SPF is judged on:
+// the chain's origin, else what Received-SPF recorded, with Return-Path as
+// the last resort for MAIL FROM.
+func originIdentity(m *headers.Message, r *Report) (ip netip.Addr, helo, mailFrom string) {
+	if o := r.Origin; o != nil {
+		ip, helo, mailFrom = o.IP, o.HELO, o.MailFrom
+	}
+	for _, rs := range r.ReceivedSPF {
+		rip, err := netip.ParseAddr(rs.ClientIP)
+		if err != nil {
+			continue
+		}
+		if !ip.IsValid() {
+			ip = rip
+		}
+		if rip == ip {
+			if helo == "" {
+				helo = rs.Helo
+			}
+			if mailFrom == "" {
+				mailFrom = rs.EnvelopeFrom
+			}
+		}
+	}
+	if mailFrom == "" && r.Origin != nil && r.Origin.Hop == 0 {
+		// Only the first hop's Return-Path is the original envelope sender;
+		// lists rewrite it, so use it only when nothing else is known.
+		if rp, ok := m.Get("Return-Path"); ok {
+			mailFrom = strings.Trim(rp, "<> ")
+		}
+	}
+	return ip, helo, mailFrom
+}
+
+// recordedSPF finds what the receiver at the origin recorded for ip.
+func recordedSPF(r *Report, ip netip.Addr) *RecordedSPF {
+	for _, rs := range r.ReceivedSPF {
+		if rip, err := netip.ParseAddr(rs.ClientIP); err == nil && rip == ip {
+			return &RecordedSPF{Result: strings.ToLower(rs.Result), AuthServID: rs.Receiver, Field: "Received-SPF"}
+		}
+	}
+	for _, rec := range r.Recorded {
+		if rec.Method != "spf" || rec.ARCInstance != 0 {
+			continue
+		}
+		if rip, err := netip.ParseAddr(commentParams(rec.Comment)["client-ip"]); err == nil && rip == ip {
+			return &RecordedSPF{Result: rec.Result, AuthServID: rec.AuthServID, Field: rec.Field}
+		}
+	}
+	return nil
+}
+
+func (a *Auditor) verifyARC(ctx context.Context, m *headers.Message, r *Report) *arc.Result {
+	if len(m.FieldsNamed(headers.FieldARCSeal)) == 0 && len(m.FieldsNamed(headers.FieldARCMessageSignature)) == 0 {
+		return nil
+	}
+	v := &arc.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger}
+	res := v.Verify(ctx, m)
+	return &res
+}
+
+func (a *Auditor) checkDMARC(ctx context.Context, m *headers.Message, r *Report, dkimResults []dkim.Result) *dmarc.Result {
+	from, err := dmarc.FromDomain(m.Values("From"))
+	if err != nil {
+		return &dmarc.Result{Status: dmarc.StatusPermerror, Detail: err.Error(), Err: err}
+	}
+	var in []dmarc.DKIMInput
+	for _, d := range dkimResults {
+		in = append(in, dmarc.DKIMInput{Domain: d.Domain, Selector: d.Selector, Pass: provesSignature(d)})
+	}
+	var spfIn dmarc.SPFInput
+	if r.SPF != nil && r.SPF.Result != nil {
+		spfIn = dmarc.SPFInput{Domain: r.SPF.Result.Domain, Pass: r.SPF.Result.Status == spf.StatusPass}
+	}
+	c := &dmarc.Checker{Resolver: a.Resolver, Logger: a.Logger}
+	res := c.Check(ctx, from, in, spfIn)
+	return &res
+}
+
+// provesSignature reports whether a DKIM result proves the signer signed
+// this message as a whole: header signature and body both verified. An
+// expired signature still proves who signed; the verdict says it expired.
+func provesSignature(d dkim.Result) bool {
+	if d.HeaderSignature != dkim.CheckPass || d.Body != dkim.CheckPass {
+		return false
+	}
+	return d.Status == dkim.StatusPass || d.Reason == dkim.ReasonExpired
+}

@@ -1,0 +1,53 @@
+package audit
+
+import (
+	"github.com/emersion/go-msgauth/authres"
+
+	"github.com/mailprov/mailprov/dkim"
+)
+
+// AuthenticationResults formats the report's findings as the value of an
+// RFC 8601 Authentication-Results field for authservID, as an ingest
+// filter would add it: one dkim= result per standard signature, then
+// spf=, dmarc= and arc= when they were checked. Formatting is go-msgauth's
+// authres.Format.
+func AuthenticationResults(authservID string, r *Report) string {
+	var results []authres.Result
+	for _, s := range r.DKIM {
+		if s.Result == nil || s.NonStandard {
+			continue
+		}
+		res := &authres.DKIMResult{Value: dkimValue(s.Result), Domain: s.Domain, Identifier: s.Identity}
+		if res.Value != authres.ResultPass {
+			res.Reason = string(s.Reason)
+		}
+		results = append(results, res)
+	}
+	if s := r.SPF; s != nil && s.Result != nil {
+		res := &authres.SPFResult{Value: authres.ResultValue(s.Status), From: s.MailFrom}
+		if s.MailFrom == "" {
+			res.Helo = s.HELO
+		}
+		results = append(results, res)
+	}
+	if d := r.DMARC; d != nil && d.Status != "" {
+		results = append(results, &authres.DMARCResult{Value: authres.ResultValue(d.Status), From: d.FromDomain})
+	}
+	if a := r.ARC; a != nil && a.Status != "" {
+		results = append(results, &authres.GenericResult{Method: "arc", Value: authres.ResultValue(a.Status)})
+	}
+	if len(results) == 0 {
+		results = append(results, &authres.GenericResult{Method: "dkim", Value: authres.ResultNone})
+	}
+	return authres.Format(authservID, results)
+}
+
+// dkimValue maps a result to the RFC 8601 word an ingest filter writes: a
+// signature whose header verifies but whose body was not available is
+// "neutral", never "pass".
+func dkimValue(d *dkim.Result) authres.ResultValue {
+	if d.HeaderSignature == dkim.CheckPass && d.Body == dkim.CheckPass && d.Status == dkim.StatusPass {
+		return authres.ResultPass
+	}
+	return authres.ResultValue(d.Status)
+}

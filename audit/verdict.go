@@ -1,0 +1,264 @@
+package audit
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mailprov/mailprov/arc"
+	"github.com/mailprov/mailprov/dkim"
+	"github.com/mailprov/mailprov/dmarc"
+	"github.com/mailprov/mailprov/spf"
+)
+
+// maxSigningDelay is how far a signature's t= may lie from the Date field
+// before the verdict remarks on it: git-send-email stamps Date when the
+// series is prepared, so minutes are normal and days are not.
+const maxSigningDelay = 24 * time.Hour
+
+// grade turns the checks into a Verdict. The levels, strongest first:
+//
+//   - verified: a DKIM signature aligned with the From domain verifies over
+//     header and body (as of r.AsOf; an expired x= is reported, not failed);
+//   - verified_header_only: such a signature verifies over the header
+//     fields, and the body was not available (or, if it was, the body hash
+//     no longer matches: altered in transit, typically by a list footer);
+//   - spf_aligned: no aligned DKIM proof, but SPF passes now for a MAIL
+//     FROM domain aligned with From;
+//   - vouched_by_arc: the original proof is gone, and a valid ARC chain
+//     records an aligned DKIM or DMARC pass before the break;
+//   - forged: aligned evidence contradicts the From domain (an aligned
+//     signature whose header signature fails, or DMARC fail with a
+//     failing SPF and nothing else);
+//   - unverifiable: nothing could be proved either way.
+func grade(r *Report) *Verdict {
+	v := &Verdict{}
+	fromDomain := r.Message.FromDomain
+	if r.DMARC != nil && r.DMARC.FromDomain != "" {
+		fromDomain = r.DMARC.FromDomain
+	}
+	var full, headerOnly, broken *Signature
+	tempfail := false
+	for i := range r.DKIM {
+		s := &r.DKIM[i]
+		if s.Result == nil || s.NonStandard || !aligned(s.Domain, fromDomain) {
+			continue
+		}
+		switch {
+		case provesSignature(*s.Result) && full == nil:
+			full = s
+		case s.HeaderSignature == dkim.CheckPass && headerOnly == nil:
+			headerOnly = s
+		case s.HeaderSignature == dkim.CheckFail && broken == nil:
+			broken = s
+		case s.Status == dkim.StatusTemperror:
+			tempfail = true
+		}
+	}
+	spfAligned := r.SPF != nil && r.SPF.Result != nil && r.SPF.Status == spf.StatusPass && aligned(r.SPF.Domain, fromDomain)
+
+	switch {
+	case full != nil:
+		v.Authentic, v.Level = true, LevelVerified
+		v.Summary = fmt.Sprintf("%s signed this message (header and %s body verified)", full.Domain, bodyWord(full.Result))
+		v.Reasons = append(v.Reasons, signatureFacts(full)...)
+	case headerOnly != nil:
+		v.Authentic, v.Level = true, LevelVerifiedHeaderOnly
+		if headerOnly.Body == dkim.CheckFail {
+			v.Summary = fmt.Sprintf("%s signed these header fields, but the body was changed after signing", headerOnly.Domain)
+		} else {
+			v.Summary = fmt.Sprintf("%s signed these header fields; the body could not be checked", headerOnly.Domain)
+		}
+		v.Reasons = append(v.Reasons, signatureFacts(headerOnly)...)
+	case spfAligned:
+		v.Authentic, v.Level = true, LevelSPFAligned
+		v.Summary = fmt.Sprintf("no aligned DKIM proof; SPF for %s passes for the origin %s (as of %s)", r.SPF.Domain, r.SPF.IP, dnsWhen(r))
+	case arcVouches(r, fromDomain):
+		v.Authentic, v.Level = true, LevelVouchedByARC
+		v.Summary = fmt.Sprintf("original proof broken in transit; a valid ARC chain sealed by %s vouches for %s", arcSealers(r.ARC), fromDomain)
+	case broken != nil && !tempfail:
+		v.Level = LevelForged
+		v.Summary = fmt.Sprintf("the %s signature does not verify: these header fields are not what %s signed", broken.Domain, broken.Domain)
+		v.Reasons = append(v.Reasons, signatureFacts(broken)...)
+	case r.DMARC != nil && r.DMARC.Status == dmarc.StatusFail && r.SPF != nil && r.SPF.Result != nil && r.SPF.Status == spf.StatusFail && len(r.DKIM) == 0:
+		v.Level = LevelForged
+		v.Summary = fmt.Sprintf("nothing vouches for %s: no signature, and SPF fails for the origin %s", fromDomain, r.SPF.IP)
+	default:
+		v.Level = LevelUnverifiable
+		v.Summary = unverifiableSummary(r, fromDomain, tempfail)
+	}
+	if r.DMARC != nil && r.DMARC.Status != "" {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("DMARC for %s: %s%s", r.DMARC.FromDomain, r.DMARC.Status, policyNote(r.DMARC)))
+	}
+	if r.Message.List != nil && r.Message.List.ID != "" {
+		v.Reasons = append(v.Reasons, "relayed through the list "+r.Message.List.ID)
+	}
+	return v
+}
+
+func bodyWord(d *dkim.Result) string {
+	if d.BodySource == "rebuilt" {
+		return "rebuilt"
+	}
+	return "full"
+}
+
+// signatureFacts lists what a signature's verdict rests on: when it was
+// made, whether it has expired, how far from the Date field, and how the
+// body was obtained.
+func signatureFacts(s *Signature) []string {
+	var out []string
+	d := s.Result
+	out = append(out, fmt.Sprintf("DKIM d=%s s=%s: header signature %s, body %s", s.Domain, s.Selector, d.HeaderSignature, d.Body))
+	if d.BodySource == "rebuilt" && d.BodyCandidate != "" {
+		out = append(out, "body rebuilt from the archive as "+d.BodyCandidate)
+	}
+	if d.Reason == dkim.ReasonExpired && !s.Expiration.IsZero() {
+		out = append(out, fmt.Sprintf("valid as of its date; expired since %s", s.Expiration.UTC().Format(time.RFC3339)))
+	}
+	if len(d.Respelled) > 0 {
+		out = append(out, "header fields re-encoded by the archive, original spelling recovered: "+strings.Join(d.Respelled, ", "))
+	}
+	if !s.Timestamp.IsZero() && d.Reason != "" && d.Reason != dkim.ReasonExpired {
+		out = append(out, fmt.Sprintf("%s: %s", d.Reason, d.Detail))
+	}
+	return out
+}
+
+// SigningDelay returns how far the signature time t= lies after the
+// message's Date, or false when either is unknown.
+func SigningDelay(s Signature, date time.Time) (time.Duration, bool) {
+	if s.Timestamp.IsZero() || date.IsZero() {
+		return 0, false
+	}
+	return s.Timestamp.Sub(date), true
+}
+
+func dnsWhen(r *Report) string {
+	if r.DNS == "snapshot" {
+		return "the DNS snapshot"
+	}
+	return "now"
+}
+
+func policyNote(d *dmarc.Result) string {
+	if d.Policy == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (policy %s)", d.Policy)
+}
+
+func unverifiableSummary(r *Report, fromDomain string, tempfail bool) string {
+	switch {
+	case fromDomain == "":
+		return "no usable From domain: nothing to align with"
+	case tempfail:
+		return fmt.Sprintf("could not check %s's signature now (DNS unavailable); try again or use a snapshot", fromDomain)
+	case len(r.DKIM) == 0:
+		return fmt.Sprintf("no DKIM signature, and SPF does not vouch for %s", fromDomain)
+	}
+	for _, s := range r.DKIM {
+		if s.Result != nil && !s.NonStandard && aligned(s.Domain, fromDomain) {
+			return fmt.Sprintf("%s's signature could not be checked: %s", s.Domain, firstNonEmpty(s.Detail, string(s.Reason)))
+		}
+	}
+	return fmt.Sprintf("no signature aligned with %s", fromDomain)
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// aligned reports relaxed alignment (RFC 7489 §3.1): the two domains have
+// the same organizational domain.
+func aligned(domain, fromDomain string) bool {
+	if domain == "" || fromDomain == "" {
+		return false
+	}
+	return dmarc.Aligned(domain, fromDomain, dmarc.AlignRelaxed)
+}
+
+// arcVouches reports whether a passing ARC chain records, in an instance
+// that still validates, an aligned DKIM pass or a DMARC pass for fromDomain.
+func arcVouches(r *Report, fromDomain string) bool {
+	if r.ARC == nil || r.ARC.Status != arc.StatusPass {
+		return false
+	}
+	for _, rec := range r.Recorded {
+		if rec.ARCInstance == 0 || rec.Result != "pass" {
+			continue
+		}
+		switch rec.Method {
+		case "dkim":
+			if aligned(rec.Properties["header.d"], fromDomain) {
+				return true
+			}
+		case "dmarc":
+			if strings.EqualFold(rec.Properties["header.from"], fromDomain) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func arcSealers(res *arc.Result) string {
+	var names []string
+	for _, s := range res.Sets {
+		names = append(names, s.Sealer)
+	}
+	return strings.Join(names, ", ")
+}
+
+// disagreements compares what each receiver recorded with what mailprov
+// finds now.
+func disagreements(r *Report) []Disagreement {
+	var out []Disagreement
+	for _, rec := range r.Recorded {
+		if rec.ARCInstance != 0 {
+			continue
+		}
+		switch rec.Method {
+		case "dkim":
+			d := rec.Properties["header.d"]
+			b := rec.Properties["header.b"]
+			for _, s := range r.DKIM {
+				if s.Result == nil || s.NonStandard || !strings.EqualFold(s.Domain, d) {
+					continue
+				}
+				if b != "" && s.Result.Signature != nil && !strings.HasPrefix(strings.ReplaceAll(s.Result.Signature.SignatureRaw, " ", ""), b) {
+					continue
+				}
+				now := string(s.Status)
+				if provesSignature(*s.Result) {
+					now = "pass"
+				}
+				if now != rec.Result {
+					out = append(out, Disagreement{Method: "dkim", AuthServID: rec.AuthServID, Recorded: rec.Result, Now: now,
+						Subject: "header.d=" + d, Note: firstNonEmpty(s.Detail, string(s.Reason))})
+				}
+				break
+			}
+		case "spf":
+			if r.SPF != nil && r.SPF.Result != nil && r.SPF.Recorded != nil && r.SPF.Recorded.AuthServID == rec.AuthServID &&
+				rec.Result != string(r.SPF.Status) {
+				out = append(out, Disagreement{Method: "spf", AuthServID: rec.AuthServID, Recorded: rec.Result, Now: string(r.SPF.Status),
+					Subject: "smtp.mailfrom=" + r.SPF.MailFrom, Note: r.SPF.Note})
+			}
+		case "dmarc":
+			if r.DMARC != nil && r.DMARC.Status != "" && strings.EqualFold(rec.Properties["header.from"], r.DMARC.FromDomain) &&
+				rec.Result != string(r.DMARC.Status) {
+				out = append(out, Disagreement{Method: "dmarc", AuthServID: rec.AuthServID, Recorded: rec.Result, Now: string(r.DMARC.Status),
+					Subject: "header.from=" + r.DMARC.FromDomain})
+			}
+		case "arc":
+			if r.ARC != nil && rec.Result != string(r.ARC.Status) {
+				out = append(out, Disagreement{Method: "arc", AuthServID: rec.AuthServID, Recorded: rec.Result, Now: string(r.ARC.Status)})
+			}
+		}
+	}
+	return out
+}
