@@ -34,7 +34,7 @@ type Report struct {
 	DMARC    *dmarc.Result    `json:"dmarc,omitempty"`
 	// Recorded are the results receivers wrote in Authentication-Results
 	// (and ARC-Authentication-Results) fields, top-down.
-	Recorded    []Recorded            `json:"recorded"`
+	Recorded    []Recorded             `json:"recorded"`
 	ReceivedSPF []*headers.ReceivedSPF `json:"received_spf"`
 	Spam        []headers.SpamVerdict  `json:"spam"`
 	// Verdict is set by Audit, not by Parse.
