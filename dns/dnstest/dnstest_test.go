@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	mdns "github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -70,4 +71,63 @@ func TestServerFailures(t *testing.T) {
 	_, _, err = dns.TXT(ctx, r, "broken.test")
 	require.True(t, errors.As(err, &de))
 	assert.Equal(t, dns.KindServFail, de.Kind)
+}
+
+func TestServerKnobs(t *testing.T) {
+	zone := `
+$ORIGIN example.org.
+@    300 IN SOA ns hostmaster 1 3600 600 86400 42
+@    300 IN TXT "hello"
+`
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		opt  dnstest.Option
+		kind dns.ErrorKind
+	}{
+		0: {"refused", dnstest.WithRefused("example.org"), dns.KindRefused},
+		1: {"servfail", dnstest.WithServFail("EXAMPLE.org."), dns.KindServFail},
+		2: {"garbage", dnstest.WithGarbage("example.org"), dns.KindMalformed},
+		3: {"drop", dnstest.WithDrop("example.org"), dns.KindTimeout},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := dnstest.NewServer(t, zone, tt.opt)
+			_, _, err := dns.TXT(ctx, srv.Resolver(), "example.org")
+			var de *dns.Error
+			require.True(t, errors.As(err, &de), "%d", i)
+			assert.Equal(t, tt.kind, de.Kind, "%d", i)
+		})
+	}
+
+	// The zone's own SOA gives the negative TTL; the log shows each query.
+	srv := dnstest.NewServer(t, zone, dnstest.WithTruncateAlways(), dnstest.WithAD())
+	_, ans, err := dns.TXT(ctx, srv.Resolver(), "nope.example.org")
+	assert.True(t, dns.IsNXDomain(err))
+	assert.Equal(t, uint32(42), ans.TTL)
+	assert.True(t, ans.Authentic)
+	assert.Equal(t, []dnstest.Query{
+		{Name: "nope.example.org.", Type: mdns.TypeTXT, Net: "udp"},
+		{Name: "nope.example.org.", Type: mdns.TypeTXT, Net: "tcp"},
+	}, srv.Log())
+	assert.Equal(t, int64(2), srv.Queries())
+
+	// Records added while running are served.
+	rr, err := mdns.NewRR(`new.example.org. 60 IN TXT "added"`)
+	require.NoError(t, err)
+	srv.Add(rr)
+	txt, _, err := dns.TXT(ctx, srv.Resolver(), "new.example.org")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"added"}, txt)
+}
+
+func TestStart(t *testing.T) {
+	_, err := dnstest.Start("example.org. IN BOGUS x")
+	assert.Error(t, err)
+	srv, err := dnstest.Start("", dnstest.WithIPv6())
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	srv.Close()
+	srv.Close() // twice is fine
 }
