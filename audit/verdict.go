@@ -217,6 +217,10 @@ func arcSealers(res *arc.Result) string {
 // finds now.
 func disagreements(r *Report) []Disagreement {
 	var out []Disagreement
+	if s := r.SPF; s != nil && s.Result != nil && s.Recorded != nil && s.Agrees != nil && !*s.Agrees {
+		out = append(out, Disagreement{Method: "spf", AuthServID: s.Recorded.AuthServID, Recorded: s.Recorded.Result,
+			Now: string(s.Status), Subject: "smtp.mailfrom=" + s.MailFrom, Note: s.Note})
+	}
 	for _, rec := range r.Recorded {
 		if rec.ARCInstance != 0 {
 			continue
@@ -241,12 +245,6 @@ func disagreements(r *Report) []Disagreement {
 						Subject: "header.d=" + d, Note: firstNonEmpty(s.Detail, string(s.Reason))})
 				}
 				break
-			}
-		case "spf":
-			if r.SPF != nil && r.SPF.Result != nil && r.SPF.Recorded != nil && r.SPF.Recorded.AuthServID == rec.AuthServID &&
-				rec.Result != string(r.SPF.Status) {
-				out = append(out, Disagreement{Method: "spf", AuthServID: rec.AuthServID, Recorded: rec.Result, Now: string(r.SPF.Status),
-					Subject: "smtp.mailfrom=" + r.SPF.MailFrom, Note: r.SPF.Note})
 			}
 		case "dmarc":
 			if r.DMARC != nil && r.DMARC.Status != "" && strings.EqualFold(rec.Properties["header.from"], r.DMARC.FromDomain) &&
