@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	mdns "github.com/miekg/dns"
 
@@ -235,10 +236,20 @@ func (e *evaluator) lookupFailed(err error, name string) *outcome {
 // dnsFail is the temperror outcome for a DNS failure (RFC 7208 §2.6.6,
 // §4.4, §5).
 func (e *evaluator) dnsFail(err error) outcome {
-	if e.ctx.Err() != nil {
+	if e.expired() {
 		return fail(StatusTemperror, fmt.Errorf("%w: %w", ErrTimeout, err))
 	}
 	return fail(StatusTemperror, fmt.Errorf("%w: %w", ErrDNS, err))
+}
+
+// expired reports whether the evaluation's deadline has passed (a socket
+// deadline can fire just before ctx.Err() turns non-nil).
+func (e *evaluator) expired() bool {
+	if e.ctx.Err() != nil {
+		return true
+	}
+	dl, ok := e.ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // kindOf names the kind of a DNS error for details.
