@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,9 +130,10 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 			if err := ctx.Err(); err != nil {
 				return nil, &Error{Name: name, Type: qtype, Kind: KindTimeout, Err: err}
 			}
-			resp, err := exchange(ctx, req, srv, "udp", timeout)
-			if err == nil && resp.Truncated {
-				resp, err = exchange(ctx, req, srv, "tcp", timeout)
+			resp, err := roundTrip(ctx, req, srv, timeout)
+			if err == nil && resp.Rcode == mdns.RcodeFormatError && resp.IsEdns0() == nil {
+				// A server that does not know EDNS0 (RFC 6891 section 7).
+				resp, err = roundTrip(ctx, withoutEDNS(req), srv, timeout)
 			}
 			if err != nil {
 				last = classifyNetErr(ctx, name, qtype, srv, err)
@@ -152,6 +154,23 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 		return nil, &Error{Name: name, Type: qtype, Kind: KindTimeout, Err: err}
 	}
 	return nil, last
+}
+
+// roundTrip asks srv over UDP, and again over TCP if the reply is
+// truncated.
+func roundTrip(ctx context.Context, req *mdns.Msg, srv string, timeout time.Duration) (*mdns.Msg, error) {
+	resp, err := exchange(ctx, req, srv, "udp", timeout)
+	if err == nil && resp.Truncated {
+		resp, err = exchange(ctx, req, srv, "tcp", timeout)
+	}
+	return resp, err
+}
+
+// withoutEDNS returns a copy of req without its OPT record.
+func withoutEDNS(req *mdns.Msg) *mdns.Msg {
+	m := req.Copy()
+	m.Extra = slices.DeleteFunc(m.Extra, func(rr mdns.RR) bool { return rr.Header().Rrtype == mdns.TypeOPT })
+	return m
 }
 
 // bogusError marks a reply that was received but is not a valid answer to
@@ -241,7 +260,9 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 	fail := func(k ErrorKind, err error) (*Answer, *Error) {
 		return ans, &Error{Name: name, Type: qtype, Kind: k, Server: srv, Err: err}
 	}
-	if len(resp.Question) != 1 || !strings.EqualFold(resp.Question[0].Name, name) || resp.Question[0].Qtype != qtype {
+	// An error reply may come without the question (checkReply allows it).
+	if len(resp.Question) > 1 || (len(resp.Question) == 0 && resp.Rcode == mdns.RcodeSuccess) ||
+		(len(resp.Question) == 1 && (!strings.EqualFold(resp.Question[0].Name, name) || resp.Question[0].Qtype != qtype)) {
 		return fail(KindMalformed, errors.New("answer is for another question"))
 	}
 	switch resp.Rcode {

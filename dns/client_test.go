@@ -159,6 +159,22 @@ func TestClientHostile(t *testing.T) {
 		w.WriteMsg(m)
 		return true
 	})
+	noEDNS := dnstest.WithHandler(func(w mdns.ResponseWriter, r *mdns.Msg) bool {
+		if r.IsEdns0() == nil {
+			return false // the zone answers
+		}
+		m := new(mdns.Msg)
+		m.SetRcode(r, mdns.RcodeFormatError)
+		w.WriteMsg(m)
+		return true
+	})
+	refusedBare := dnstest.WithHandler(func(w mdns.ResponseWriter, r *mdns.Msg) bool {
+		m := new(mdns.Msg)
+		m.SetRcode(r, mdns.RcodeRefused)
+		m.Question = nil
+		w.WriteMsg(m)
+		return true
+	})
 	// Slow rows must wait out the client's timeout (short here); fast rows
 	// must not (it is long there). Bounds leave room for a loaded machine.
 	tests := []struct {
@@ -181,6 +197,8 @@ func TestClientHostile(t *testing.T) {
 		10: {"truncated-tcp-refused", []dnstest.Option{dnstest.WithTruncateAlways(), dnstest.WithNoTCP()}, "example.org", dns.KindServFail, false},
 		11: {"truncated-always-tcp-ok", []dnstest.Option{dnstest.WithTruncateAlways()}, "example.org", 0, false},
 		12: {"huge-txt-over-tcp", nil, "big.example.org", 0, false},
+		13: {"formerr-retry-without-edns", []dnstest.Option{noEDNS}, "example.org", 0, false},
+		14: {"refused-without-question", []dnstest.Option{refusedBare}, "example.org", dns.KindRefused, false},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
