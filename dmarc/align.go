@@ -54,7 +54,7 @@ func icannSuffix(d string) string {
 func normalize(domain string) string {
 	d := strings.ToLower(strings.TrimSpace(domain))
 	d = strings.TrimSuffix(d, ".")
-	if d == "" || strings.HasPrefix(d, ".") || strings.Contains(d, "..") {
+	if d == "" || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") || strings.Contains(d, "..") {
 		return ""
 	}
 	for i := 0; i < len(d); i++ {
