@@ -97,6 +97,7 @@ var kindNames = [...]string{
 	KindNotInSnapshot: "not in snapshot",
 }
 
+// String returns the kind's name, as Lookup.Result and Entry.Result use it.
 func (k ErrorKind) String() string {
 	if k > 0 && int(k) < len(kindNames) {
 		return kindNames[k]
@@ -124,6 +125,7 @@ type Error struct {
 	Err error
 }
 
+// Error returns "dns: NAME TYPE: KIND[: cause]".
 func (e *Error) Error() string {
 	s := fmt.Sprintf("dns: %s %s: %s", e.Name, mdns.TypeToString[e.Type], e.Kind)
 	if e.Err != nil {
