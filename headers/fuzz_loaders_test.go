@@ -2,10 +2,12 @@ package headers
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +90,19 @@ func FuzzParsePatchwork(f *testing.F) {
 			if !validFieldName([]byte(fl.Name)) || !strings.HasPrefix(fl.Value, " ") {
 				t.Fatalf("bad field %q", fl)
 			}
+		}
+		// Differential: the hand-written headers reader agrees with
+		// encoding/json.
+		var obj struct{ Headers json.RawMessage }
+		if err := json.Unmarshal(data, &obj); err != nil {
+			t.Fatal(err)
+		}
+		want, err := referenceHeaders(obj.Headers)
+		if err != nil {
+			t.Fatalf("encoding/json rejects what ParsePatchwork took: %v", err)
+		}
+		if !slices.Equal(want, m.Fields) {
+			t.Fatalf("headers differ:\n got %q\nwant %q", m.Fields, want)
 		}
 	})
 }

@@ -1,12 +1,13 @@
 package headers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Patchwork holds the parts of a Patchwork REST API patch (or cover letter)
@@ -102,72 +103,288 @@ func ParsePatchwork(data []byte, name string) (*Message, error) {
 	}, nil
 }
 
-// orderedHeaders decodes Patchwork's headers object keeping key order.
+// orderedHeaders decodes Patchwork's headers object keeping key order. raw
+// has been checked to be well-formed JSON by json.Unmarshal; this single
+// pass reads it without encoding/json's reflection and rescanning, since
+// loading is dominated by it.
 func orderedHeaders(raw json.RawMessage) ([]Field, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // '{'
+	l := &jsonLexer{b: raw}
+	if err := l.expect('{'); err != nil {
 		return nil, err
 	}
+	type entry struct {
+		name     string
+		first, n int // fields[first:first+n] came from this key
+	}
+	var entries []entry
+	var byLower map[string]int // used once there are many keys, to stay linear
+	lookup := func(key string) int {
+		if byLower != nil {
+			if i, ok := byLower[strings.ToLower(key)]; ok {
+				return i
+			}
+			return -1
+		}
+		for i, e := range entries {
+			if strings.EqualFold(e.name, key) {
+				return i
+			}
+		}
+		return -1
+	}
 	var fields []Field
-	seen := map[string][]string{} // lower-case name -> values
-	for dec.More() {
-		tok, err := dec.Token()
+	l.ws()
+	if l.peek() == '}' {
+		l.i++
+		return nil, nil
+	}
+	for {
+		key, err := l.str(false)
 		if err != nil {
 			return nil, err
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, fmt.Errorf("key %v is not a string", tok)
 		}
 		if key == "" || !validFieldName([]byte(key)) {
 			return nil, fmt.Errorf("key %.40q is not a field name", key)
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
+		if err := l.expect(':'); err != nil {
 			return nil, err
 		}
-		var values []string
-		switch {
-		case len(v) > 0 && v[0] == '[':
-			if err := json.Unmarshal(v, &values); err != nil {
-				return nil, fmt.Errorf("field %q: %v", key, err)
+		start := len(fields)
+		l.ws()
+		switch l.peek() {
+		case '"':
+			v, err := l.str(true)
+			if err != nil {
+				return nil, err
 			}
-		case len(v) > 0 && v[0] == '"':
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, fmt.Errorf("field %q: %v", key, err)
+			fields = append(fields, Field{Name: key, Value: v})
+		case '[':
+			l.i++
+			l.ws()
+			if l.peek() == ']' {
+				l.i++
+				break
 			}
-			values = []string{s}
+			for {
+				l.ws()
+				if l.peek() != '"' {
+					return nil, fmt.Errorf("field %q: list element is not a string", key)
+				}
+				v, err := l.str(true)
+				if err != nil {
+					return nil, err
+				}
+				fields = append(fields, Field{Name: key, Value: v})
+				l.ws()
+				if l.peek() == ']' {
+					l.i++
+					break
+				}
+				if err := l.expect(','); err != nil {
+					return nil, err
+				}
+			}
 		default:
 			return nil, fmt.Errorf("field %q is neither a string nor a list", key)
 		}
-		lower := strings.ToLower(key)
-		if prev, dup := seen[lower]; dup && equalStrings(prev, values) {
-			continue // the same merged list under a differently cased key
+		if prev := lookup(key); prev >= 0 && sameValues(fields[entries[prev].first:entries[prev].first+entries[prev].n], fields[start:]) {
+			fields = fields[:start] // the same merged list under a differently cased key
+		} else if prev < 0 {
+			entries = append(entries, entry{name: key, first: start, n: len(fields) - start})
+			if byLower != nil {
+				byLower[strings.ToLower(key)] = len(entries) - 1
+			} else if len(entries) > 64 {
+				byLower = make(map[string]int, 2*len(entries))
+				for i, e := range entries {
+					if _, dup := byLower[strings.ToLower(e.name)]; !dup {
+						byLower[strings.ToLower(e.name)] = i
+					}
+				}
+			}
 		}
-		seen[lower] = values
-		for _, s := range values {
-			fields = append(fields, Field{Name: key, Value: patchworkValue(s)})
+		l.ws()
+		if l.peek() == '}' {
+			l.i++
+			return fields, nil
 		}
+		if err := l.expect(','); err != nil {
+			return nil, err
+		}
+		l.ws()
 	}
-	return fields, nil
 }
 
-// patchworkValue restores the white space after the colon and CRLF line
-// ends in a value as Patchwork stored it.
-func patchworkValue(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return " " + strings.ReplaceAll(s, "\n", "\r\n")
-}
-
-func equalStrings(a, b []string) bool {
+func sameValues(a, b []Field) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i].Value != b[i].Value {
 			return false
 		}
 	}
 	return true
+}
+
+// jsonLexer reads the few JSON tokens a Patchwork headers object holds.
+type jsonLexer struct {
+	b []byte
+	i int
+}
+
+func (l *jsonLexer) ws() {
+	for l.i < len(l.b) && (l.b[l.i] == ' ' || l.b[l.i] == '\t' || l.b[l.i] == '\n' || l.b[l.i] == '\r') {
+		l.i++
+	}
+}
+
+func (l *jsonLexer) peek() byte {
+	if l.i < len(l.b) {
+		return l.b[l.i]
+	}
+	return 0
+}
+
+func (l *jsonLexer) expect(c byte) error {
+	l.ws()
+	if l.peek() != c {
+		return fmt.Errorf("expected %q at offset %d", c, l.i)
+	}
+	l.i++
+	return nil
+}
+
+// str reads a JSON string. As a field value (value true) it is turned into
+// Field.Value form at once: a leading space, CR dropped before LF (Patchwork
+// stores none; a diff-like value may have them) and every LF as CRLF.
+// Invalid UTF-8 and lone surrogates become U+FFFD, as encoding/json does.
+func (l *jsonLexer) str(value bool) (string, error) {
+	if err := l.expect('"'); err != nil {
+		return "", err
+	}
+	start := l.i
+	// Fast path: no escapes, no non-ASCII.
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		if c == '"' {
+			s := l.b[start:l.i]
+			l.i++
+			if value {
+				return " " + string(s), nil
+			}
+			return string(s), nil
+		}
+		if c == '\\' || c >= 0x80 || c < 0x20 {
+			break
+		}
+		l.i++
+	}
+	buf := make([]byte, 0, l.i-start+64)
+	if value {
+		buf = append(buf, ' ')
+	}
+	buf = append(buf, l.b[start:l.i]...)
+	emit := func(r rune) {
+		if value && r == '\n' {
+			if n := len(buf); n > 0 && buf[n-1] == '\r' {
+				buf = buf[:n-1]
+			}
+			buf = append(buf, '\r', '\n')
+			return
+		}
+		buf = utf8.AppendRune(buf, r)
+	}
+	for l.i < len(l.b) {
+		// Copy a run of plain ASCII at once.
+		run := l.i
+		for l.i < len(l.b) {
+			if c := l.b[l.i]; c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				break
+			}
+			l.i++
+		}
+		buf = append(buf, l.b[run:l.i]...)
+		if l.i >= len(l.b) {
+			break
+		}
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			return string(buf), nil
+		case c < 0x20:
+			return "", fmt.Errorf("control character in string at offset %d", l.i)
+		case c == '\\':
+			if l.i+1 >= len(l.b) {
+				return "", fmt.Errorf("unterminated string")
+			}
+			e := l.b[l.i+1]
+			l.i += 2
+			switch e {
+			case '"', '\\', '/':
+				emit(rune(e))
+			case 'b':
+				emit('\b')
+			case 'f':
+				emit('\f')
+			case 'n':
+				emit('\n')
+			case 'r':
+				emit('\r')
+			case 't':
+				emit('\t')
+			case 'u':
+				r, ok := l.hex4()
+				if !ok {
+					return "", fmt.Errorf("bad \\u escape at offset %d", l.i)
+				}
+				if utf16.IsSurrogate(r) {
+					r2 := utf8.RuneError
+					if l.i+1 < len(l.b) && l.b[l.i] == '\\' && l.b[l.i+1] == 'u' {
+						save := l.i
+						l.i += 2
+						if lo, ok := l.hex4(); ok {
+							if dec := utf16.DecodeRune(r, lo); dec != utf8.RuneError {
+								r2 = dec
+							} else {
+								l.i = save
+							}
+						} else {
+							l.i = save
+						}
+					}
+					r = r2
+				}
+				emit(r)
+			default:
+				return "", fmt.Errorf("bad escape at offset %d", l.i)
+			}
+		default:
+			r, size := utf8.DecodeRune(l.b[l.i:])
+			emit(r) // RuneError for invalid bytes, one per byte
+			l.i += size
+		}
+	}
+	return "", fmt.Errorf("unterminated string")
+}
+
+func (l *jsonLexer) hex4() (rune, bool) {
+	if l.i+4 > len(l.b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range l.b[l.i : l.i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	l.i += 4
+	return r, true
 }

@@ -1,7 +1,11 @@
 package headers
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,4 +143,81 @@ func TestParsePatchworkLarge(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.Len(t, m.Values("Received"), 10000)
+}
+
+// referenceHeaders is the straightforward encoding/json reading of a
+// Patchwork headers object (the lead's first version), kept as the oracle
+// for orderedHeaders.
+func referenceHeaders(raw []byte) ([]Field, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	var fields []Field
+	seen := map[string][]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		var values []string
+		if v[0] == '[' {
+			if err := json.Unmarshal(v, &values); err != nil {
+				return nil, err
+			}
+		} else if err := json.Unmarshal(v, new(string)); err == nil {
+			var s string
+			_ = json.Unmarshal(v, &s)
+			values = []string{s}
+		} else {
+			return nil, err
+		}
+		lower := strings.ToLower(key)
+		if prev, dup := seen[lower]; dup && slices.Equal(prev, values) {
+			continue
+		}
+		if _, dup := seen[lower]; !dup {
+			seen[lower] = values
+		}
+		for _, s := range values {
+			s = strings.ReplaceAll(s, "\r\n", "\n")
+			fields = append(fields, Field{Name: key, Value: " " + strings.ReplaceAll(s, "\n", "\r\n")})
+		}
+	}
+	return fields, nil
+}
+
+func TestOrderedHeadersMatchesEncodingJSON(t *testing.T) {
+	inputs := []string{
+		`{}`,
+		`{"A": "x"}`,
+		`{"A": ["x", "y"], "a": ["x", "y"], "B": []}`,
+		`{"A": ["x"], "a": ["y"]}`,
+		`{"A": "\u00e9\ud83d\ude00\ud800x\udc00\u0041\/\b\f\t\r\n\\\"", "B": "caf\u00e9 \u20ac"}`,
+		"{\"A\": \"\xff\xfe raw bytes \xc3\xa9\"}",
+		`{"A": "line1\r\nline2\rline3\n\tline4"}`,
+		` { "A" : [ "x" , "y" ] , "B" : "z" } `,
+	}
+	data, err := os.ReadFile(samplePath)
+	require.NoError(t, err)
+	var obj struct{ Headers json.RawMessage }
+	require.NoError(t, json.Unmarshal(data, &obj))
+	inputs = append(inputs, string(obj.Headers))
+	var pairs []string // enough keys for the map path
+	for i := range 40 {
+		pairs = append(pairs, fmt.Sprintf(`"K%d": "v", "X%d": ["a"], "k%d": "v", "x%d": ["b"]`, i, i, i, i))
+	}
+	inputs = append(inputs, "{"+strings.Join(pairs, ",")+"}")
+	for i, in := range inputs {
+		want, err := referenceHeaders([]byte(in))
+		require.NoError(t, err, "%d", i)
+		got, err := orderedHeaders([]byte(in))
+		require.NoError(t, err, "%d", i)
+		assert.Equal(t, want, got, "%d: %s", i, in)
+	}
 }
