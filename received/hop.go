@@ -118,12 +118,17 @@ func (h *Hop) tls() *TLS {
 	return h.TLS
 }
 
+// MaxLen is the length of a field value [Parse] reads; the rest of a
+// longer value is ignored with a warning (Hop.Raw keeps all of it).
+const MaxLen = 16 << 10
+
 // Warnings for layouts Parse could only partly read.
 const (
 	warnUnbalanced    = "unbalanced parentheses"
 	warnNoClauses     = "layout not recognised: no from or by clause"
 	warnNothing       = "nothing readable"
 	warnNoFromKeyword = "text before by read as the from clause (no from keyword)"
+	warnTooLong       = "field longer than 16 KiB: only the first 16 KiB read"
 )
 
 // clause keywords
@@ -184,6 +189,12 @@ func Parse(value string) (Hop, error) {
 	if strings.TrimSpace(value) == "" {
 		h.warn(warnNothing)
 		return h, ErrEmpty
+	}
+	if len(value) > MaxLen {
+		// No MTA writes a Received field this long (RFC 5322 §2.1.1 caps a
+		// line at 998 bytes); read the head and say so.
+		value = value[:MaxLen]
+		h.warn(warnTooLong)
 	}
 	var buf [64]token
 	lx := newLexer(value)
@@ -286,6 +297,13 @@ func (p *parser) parse(toks []token) {
 		cl[k] = span{i + 1, i + 1}
 	}
 
+	// by and with first: the from clause's reading depends on the MTA.
+	if seen[kwBy] {
+		p.by(clauses[cl[kwBy].a:cl[kwBy].b])
+	}
+	if seen[kwWith] {
+		p.with(clauses[cl[kwWith].a:cl[kwWith].b])
+	}
 	// A leading "(from host [ip])" comment stands for the from clause.
 	if !seen[kwFrom] && !lead.empty() && clauses[0].kind == tokComment {
 		inner := clauses[0].text
@@ -307,12 +325,6 @@ func (p *parser) parse(toks []token) {
 	}
 	if seen[kwFrom] && !cl[kwFrom].empty() {
 		p.from(p.s, clauses[cl[kwFrom].a:cl[kwFrom].b], true)
-	}
-	if seen[kwBy] {
-		p.by(clauses[cl[kwBy].a:cl[kwBy].b])
-	}
-	if seen[kwWith] {
-		p.with(clauses[cl[kwWith].a:cl[kwWith].b])
 	}
 	if seen[kwVia] {
 		if v := p.words(clauses[cl[kwVia].a:cl[kwVia].b]); v != "" {

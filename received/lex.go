@@ -163,6 +163,13 @@ func (l *lexer) lex(dst []token) []token {
 				i = e + 1
 				continue
 			}
+			if n > 1 {
+				// A run of unclosed "<": one word, so the run is not
+				// counted again from each of its bytes.
+				dst = append(dst, token{kind: tokWord, text: s[i : i+n], start: i, end: i + n})
+				i += n
+				continue
+			}
 		case c == '"':
 			if j := scanTo(s, i, '"', false, ""); j >= 0 {
 				dst = append(dst, token{kind: tokQuoted, text: s[i+1 : j], start: i, end: j + 1})
@@ -178,7 +185,12 @@ func (l *lexer) lex(dst []token) []token {
 			if isSpace(d) || d == ';' || d == '(' || d == ')' || d == '"' {
 				break
 			}
-			if (d == '[' || d == '<') && j > i {
+			// "Verified[1.2.3.4]" splits before a bracket that closes;
+			// an opener that does not close stays in the word.
+			if d == '[' && scanTo(s, j, ']', false, "[()<>;\n") >= 0 {
+				break
+			}
+			if d == '<' && scanTo(s, j, '>', true, "<()[];") >= 0 {
 				break
 			}
 			j++
