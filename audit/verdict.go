@@ -62,6 +62,7 @@ func grade(r *Report) *Verdict {
 		v.Authentic, v.Level = true, LevelVerified
 		v.Summary = fmt.Sprintf("%s signed this message (header and %s body verified)", full.Domain, bodyWord(full.Result))
 		v.Reasons = append(v.Reasons, signatureFacts(full)...)
+		v.Reasons = append(v.Reasons, authorFacts(r, full)...)
 	case headerOnly != nil:
 		v.Authentic, v.Level = true, LevelVerifiedHeaderOnly
 		if headerOnly.Body == dkim.CheckFail {
@@ -70,6 +71,7 @@ func grade(r *Report) *Verdict {
 			v.Summary = fmt.Sprintf("%s signed these header fields; the body could not be checked", headerOnly.Domain)
 		}
 		v.Reasons = append(v.Reasons, signatureFacts(headerOnly)...)
+		v.Reasons = append(v.Reasons, authorFacts(r, headerOnly)...)
 	case spfAligned:
 		v.Authentic, v.Level = true, LevelSPFAligned
 		v.Summary = fmt.Sprintf("no aligned DKIM proof; SPF for %s passes for the origin %s (as of %s)", r.SPF.Domain, r.SPF.IP, dnsWhen(r))
@@ -125,13 +127,33 @@ func signatureFacts(s *Signature) []string {
 	return out
 }
 
-// SigningDelay returns how far the signature time t= lies after the
-// message's Date, or false when either is unknown.
-func SigningDelay(s Signature, date time.Time) (time.Duration, bool) {
-	if s.Timestamp.IsZero() || date.IsZero() {
-		return 0, false
+// authorFacts says what a patch reviewer asks of a proving signature:
+// does the signer's domain match the author's address, and how long after
+// the Date field was the signature made (git-send-email stamps Date when
+// the series is prepared; a signature days later, or well before, is odd).
+func authorFacts(r *Report, s *Signature) []string {
+	var out []string
+	from := r.Message.FromDomain
+	switch {
+	case strings.EqualFold(s.Domain, from):
+		out = append(out, fmt.Sprintf("the signer %s is the author's own domain (%s)", s.Domain, r.Message.From))
+	case from != "":
+		out = append(out, fmt.Sprintf("the signer %s shares an organizational domain with the author's %s", s.Domain, from))
 	}
-	return s.Timestamp.Sub(date), true
+	date, err := time.Parse(time.RFC3339, r.Message.Date)
+	if err != nil || s.Timestamp.IsZero() {
+		return out
+	}
+	delay := s.Timestamp.Sub(date)
+	switch {
+	case delay < -5*time.Minute:
+		out = append(out, fmt.Sprintf("signed %s before its Date field: the Date may be forged or the clock wrong", (-delay).Round(time.Second)))
+	case delay > maxSigningDelay:
+		out = append(out, fmt.Sprintf("signed %s after its Date field: an old message sent late, or a re-sent one", delay.Round(time.Second)))
+	default:
+		out = append(out, fmt.Sprintf("signed %s after its Date field", delay.Round(time.Second)))
+	}
+	return out
 }
 
 func dnsWhen(r *Report) string {
