@@ -133,11 +133,19 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 				continue
 			}
 		}
-		// A run of ordinary bytes.
+		// A run of bytes that are canonical as they are. For relaxed, a
+		// single space between two such bytes is too.
 		j := i + 1
 		for j < len(p) {
 			d := p[j]
-			if d == '\r' || d == '\n' || (b.relaxed && (d == ' ' || d == '\t')) {
+			if d == '\r' || d == '\n' {
+				break
+			}
+			if b.relaxed && (d == ' ' || d == '\t') {
+				if d == ' ' && j+1 < len(p) && !isBodySpecial(p[j+1]) {
+					j += 2
+					continue
+				}
 				break
 			}
 			j++
@@ -147,6 +155,8 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+func isBodySpecial(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func (b *BodyHasher) lineBreak() {
 	b.wsp = false

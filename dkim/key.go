@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	mdns "github.com/miekg/dns"
 
@@ -178,6 +179,10 @@ func splitList(v string) []string {
 // or a ParseKey error. When several TXT records exist, the first that
 // parses is used.
 func LookupKey(ctx context.Context, r dns.Resolver, selector, domain string) (*Key, dns.Lookup, error) {
+	return lookupKey(ctx, r, selector, domain, ParseKey)
+}
+
+func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, parse func(string) (*Key, error)) (*Key, dns.Lookup, error) {
 	name := selector + "._domainkey." + strings.TrimSuffix(domain, ".") + "."
 	txts, ans, err := dns.TXT(ctx, r, name)
 	lookup := dns.NewLookup(name, mdns.TypeTXT, ans, err)
@@ -189,7 +194,7 @@ func LookupKey(ctx context.Context, r dns.Resolver, selector, domain string) (*K
 	}
 	var firstErr error
 	for _, txt := range txts {
-		k, err := ParseKey(txt)
+		k, err := parse(txt)
 		if err == nil || errors.Is(err, ErrKeyRevoked) {
 			return k, lookup, err
 		}
@@ -222,4 +227,37 @@ func (k *Key) VerifySignature(h crypto.Hash, digest, sig []byte) error {
 		}
 	}
 	return fmt.Errorf("%w: %T", ErrKeyUnsupported, k.Public)
+}
+
+// maxCachedKeys bounds a Verifier's cache of parsed keys.
+const maxCachedKeys = 1024
+
+// keyCache remembers parsed key records by their text, so that verifying
+// many messages from one signer parses its key once. Keys are never
+// modified after parsing.
+type keyCache struct {
+	mu   sync.Mutex
+	keys map[string]keyOrErr
+}
+
+type keyOrErr struct {
+	key *Key
+	err error
+}
+
+func (c *keyCache) parse(txt string) (*Key, error) {
+	c.mu.Lock()
+	e, ok := c.keys[txt]
+	c.mu.Unlock()
+	if ok {
+		return e.key, e.err
+	}
+	k, err := ParseKey(txt)
+	c.mu.Lock()
+	if c.keys == nil || len(c.keys) >= maxCachedKeys {
+		c.keys = map[string]keyOrErr{}
+	}
+	c.keys[txt] = keyOrErr{k, err}
+	c.mu.Unlock()
+	return k, err
 }

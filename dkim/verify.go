@@ -23,7 +23,9 @@ const DefaultMinKeyBits = 1024
 const futureSkew = 5 * time.Minute
 
 // Verifier verifies DKIM signatures. Its zero value is not usable: set
-// Resolver. A Verifier is safe for concurrent use if its Resolver is.
+// Resolver. A Verifier is safe for concurrent use if its Resolver is. It
+// keeps parsed key records (by their text) between calls, so it must not
+// be copied after first use.
 type Verifier struct {
 	// Resolver looks up key records. Required.
 	Resolver dns.Resolver
@@ -36,6 +38,8 @@ type Verifier struct {
 	// Logger receives one debug line per signature verified; nil means
 	// no logging.
 	Logger *slog.Logger
+
+	keys keyCache
 }
 
 // Result is the outcome of verifying one signature. Its JSON form is part
@@ -182,11 +186,13 @@ func (st *run) messageBody(canon string, h crypto.Hash, limit int64) ([]byte, in
 }
 
 func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
-	start := time.Now()
-	defer func() {
-		st.log.Debug("dkim verify", "domain", r.Domain, "selector", r.Selector, "result", r.Status,
-			"reason", r.Reason, "header", r.HeaderSignature, "body", r.Body, "duration", time.Since(start))
-	}()
+	if st.log.Enabled(ctx, slog.LevelDebug) {
+		start := time.Now()
+		defer func() {
+			st.log.Debug("dkim verify", "domain", r.Domain, "selector", r.Selector, "result", r.Status,
+				"reason", r.Reason, "header", r.HeaderSignature, "body", r.Body, "duration", time.Since(start))
+		}()
+	}
 	r = Result{AsOf: st.asOf, HeaderSignature: CheckUnchecked, Body: CheckUnchecked}
 	sig, perr := headers.ParseSignature(f.Name, f.Value)
 	r.Signature = sig
@@ -260,7 +266,7 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		return r
 	}
 
-	key, lookup, err := LookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain)
+	key, lookup, err := lookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain, st.v.keys.parse)
 	r.Trace = append(r.Trace, lookup)
 	keyName := sig.Selector + "._domainkey." + sig.Domain
 	switch {

@@ -1,0 +1,148 @@
+package dkim
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"testing"
+
+	msgauth "github.com/emersion/go-msgauth/dkim"
+
+	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/headers"
+)
+
+// benchPatch returns a git-send-email style patch mail of about 4 KB.
+func benchPatch() string {
+	var b strings.Builder
+	b.WriteString("From: Zhang Chen <zhangckid@football.example.com>\r\n" +
+		"To: qemu-devel@nongnu.example.org\r\n" +
+		"Cc: Paolo Bonzini <pbonzini@example.com>, Stefan Hajnoczi <stefanha@example.com>,\r\n" +
+		" Kevin Wolf <kwolf@example.com>, Markus Armbruster <armbru@example.com>\r\n" +
+		"Subject: [PATCH V6 03/14] iothread: tracking iothread users with holder name\r\n" +
+		"Date: Fri, 10 Apr 2026 23:05:20 +0800\r\n" +
+		"Message-ID: <20260410150520.12345-4-zhangckid@football.example.com>\r\n" +
+		"In-Reply-To: <20260410150520.12345-1-zhangckid@football.example.com>\r\n" +
+		"References: <20260410150520.12345-1-zhangckid@football.example.com>\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n" +
+		"X-Mailer: git-send-email 2.49.0\r\n" +
+		"\r\n" +
+		"Introduce holder names for iothread users so that the initial internal\r\n" +
+		"holder can be released correctly.\r\n\r\n" +
+		"Signed-off-by: Zhang Chen <zhangckid@football.example.com>\r\n---\r\n" +
+		" include/system/iothread.h |  3 +++\r\n iothread.c                | 33 +++++++++++++++++++++++++++++----\r\n" +
+		" 2 files changed, 32 insertions(+), 4 deletions(-)\r\n\r\n" +
+		"diff --git a/iothread.c b/iothread.c\r\nindex 1111111..2222222 100644\r\n--- a/iothread.c\r\n+++ b/iothread.c\r\n")
+	for i := 0; b.Len() < 4000; i++ {
+		fmt.Fprintf(&b, "@@ -%d,6 +%d,7 @@ static void iothread_run(void *opaque)\r\n", 10*i+1, 10*i+1)
+		b.WriteString("     IOThread *iothread = opaque;\r\n-    iothread_unref(iothread);\r\n" +
+			"+    /* Delete holder device path from the list */\r\n+    iothread_unref(iothread, holder);\r\n \r\n")
+	}
+	b.WriteString("-- \r\n2.49.0\r\n\r\n")
+	return b.String()
+}
+
+func BenchmarkVerify(b *testing.B) {
+	key := loadKey(b, "rsa2048.pem").(*rsa.PrivateKey)
+	var buf bytes.Buffer
+	err := msgauth.Sign(&buf, strings.NewReader(benchPatch()), &msgauth.SignOptions{
+		Domain: "football.example.com", Selector: "rsa", Signer: key,
+		HeaderCanonicalization: msgauth.CanonicalizationRelaxed, BodyCanonicalization: msgauth.CanonicalizationRelaxed,
+		HeaderKeys: []string{"From", "To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
+			"MIME-Version", "Content-Transfer-Encoding", "From", "To", "Cc", "Subject", "Date"},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := buf.Bytes()
+	srvRes := newVerifier(b, txtZone("rsa._domainkey.football.example.com", keyRecord(b, key, ""))).Resolver
+	cache := &dns.Cache{Resolver: srvRes}
+	ctx := context.Background()
+	v := &Verifier{Resolver: cache}
+	// Warm the cache and check that all three agree on the message.
+	m, err := headers.ParseRaw(raw, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := v.Verify(ctx, m)
+	if err != nil || len(res) != 1 || res[0].Status != StatusPass {
+		b.Fatalf("mailprov: %v %+v", err, res)
+	}
+	lookupTXT := func(name string) ([]string, error) {
+		txts, _, err := dns.TXT(ctx, cache, name)
+		return txts, err
+	}
+	theirs, err := msgauth.VerifyWithOptions(bytes.NewReader(raw), &msgauth.VerifyOptions{LookupTXT: lookupTXT})
+	if err != nil || theirs[0].Err != nil {
+		b.Fatalf("go-msgauth: %v %v", err, theirs[0].Err)
+	}
+	b.Logf("message: %d bytes", len(raw))
+
+	// The floor: the work no verifier can skip, one SHA-256 over the header
+	// and body bytes and one RSA verification.
+	sig := res[0].Signature
+	split := bytes.Index(raw, []byte("\r\n\r\n")) + 4
+	pub := &key.PublicKey
+	digest := HeaderHash(crypto.SHA256, Relaxed, SelectFields(m.Fields, sig.Headers), m.Fields[0])
+	b.Run("floor-rsa", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h := sha256.Sum256(raw[:split])
+			bh := sha256.Sum256(raw[split:])
+			_, _ = h, bh
+			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig.Sig); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("go-msgauth", func(b *testing.B) {
+		b.ReportAllocs()
+		opts := &msgauth.VerifyOptions{LookupTXT: lookupTXT}
+		for b.Loop() {
+			vs, err := msgauth.VerifyWithOptions(bytes.NewReader(raw), opts)
+			if err != nil || vs[0].Err != nil {
+				b.Fatal(err, vs[0].Err)
+			}
+		}
+	})
+	b.Run("mailprov", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := headers.ParseRaw(raw, "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := v.Verify(ctx, m)
+			if err != nil || res[0].Status != StatusPass {
+				b.Fatal(err, res[0].Detail)
+			}
+		}
+	})
+}
+
+func BenchmarkBodyHasher(b *testing.B) {
+	body := []byte(strings.Repeat("The quick brown fox  jumps over the lazy dog.\t\r\n", 20000))
+	for _, canon := range []string{Simple, Relaxed} {
+		b.Run(canon, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				h := NewBodyHasher(canon, crypto.SHA256, -1)
+				h.Write(body)
+				h.Sum()
+			}
+		})
+	}
+	b.Run("baseline-sha256", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			sha256.Sum256(body)
+		}
+	})
+}
