@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -274,5 +275,34 @@ func TestStripSignatureValue(t *testing.T) {
 		4: {"b=", "b="},
 	} {
 		assert.Equal(t, tc[1], StripSignatureValue(tc[0]), "%d", i)
+	}
+}
+
+// TestVerifyLargeBodyMemory checks that the body is hashed as it stands,
+// not copied: verifying a 50 MB body allocates far less than 50 MB.
+func TestVerifyLargeBodyMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50 MB body")
+	}
+	key := loadKey(t, "rsa2048.pem")
+	line := "0123456789 abcdefghij  klmnopqrstuvwxyz\tABCDEFGHIJKLMNOPQRSTUVWXYZ \r\n"
+	body := strings.Repeat(line, 50<<20/len(line))
+	hdr := baseMessage[:strings.Index(baseMessage, "\r\n\r\n")+4]
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	for _, canon := range []string{"relaxed/relaxed", "simple/simple"} {
+		t.Run(canon, func(t *testing.T) {
+			m := parse(t, testSign(t, hdr+body, signSpec{key: key, canon: canon}))
+			require.Greater(t, len(m.Body), 50<<20-100)
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			res, err := v.Verify(context.Background(), m)
+			runtime.ReadMemStats(&after)
+			require.NoError(t, err)
+			require.Equal(t, StatusPass, res[0].Status, res[0].Detail)
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%s: verifying a %d-byte body allocated %d bytes", canon, len(m.Body), alloc)
+			assert.Less(t, alloc, uint64(1<<20))
+		})
 	}
 }
