@@ -52,10 +52,17 @@ func (e *TagError) Unwrap() error { return e.Err }
 func ParseTagList(s string) ([]Tag, error) {
 	var tags []Tag
 	var firstErr error
-	setErr := func(err error) {
-		if firstErr == nil {
-			firstErr = err
+	// setErr records the first problem only; building an error per bad
+	// tag-spec would make hostile input (";;;;...") slow.
+	setErr := func(tag string, sentinel error, detail string) {
+		if firstErr != nil {
+			return
 		}
+		err := sentinel
+		if detail != "" {
+			err = fmt.Errorf("%w: %s", sentinel, detail)
+		}
+		firstErr = &TagError{Tag: tag, Err: err}
 	}
 	var seen map[string]bool // used once there are many tags, to stay linear
 	isDup := func(name string) bool {
@@ -76,27 +83,27 @@ func ParseTagList(s string) ([]Tag, error) {
 		if trimFWS(spec) == "" {
 			// Only the last tag-spec may be empty: the optional final ";".
 			if more {
-				setErr(&TagError{Err: fmt.Errorf("%w: empty tag-spec", ErrTagSyntax)})
+				setErr("", ErrTagSyntax, "empty tag-spec")
 			}
 			continue
 		}
 		eq := strings.IndexByte(spec, '=')
 		if eq < 0 {
-			setErr(&TagError{Tag: trimFWS(spec), Err: fmt.Errorf("%w: no '='", ErrTagSyntax)})
+			setErr(trimFWS(spec), ErrTagSyntax, "no '='")
 			continue
 		}
 		name := trimFWS(spec[:eq])
 		if !validTagName(name) {
-			setErr(&TagError{Tag: name, Err: fmt.Errorf("%w: bad tag name", ErrTagSyntax)})
+			setErr(name, ErrTagSyntax, "bad tag name")
 			continue
 		}
 		if isDup(name) {
-			setErr(&TagError{Tag: name, Err: ErrDuplicateTag})
+			setErr(name, ErrDuplicateTag, "")
 			continue
 		}
 		value := trimFWS(spec[eq+1:])
 		if !validTagValue(value) {
-			setErr(&TagError{Tag: name, Err: fmt.Errorf("%w: control character in value", ErrTagSyntax)})
+			setErr(name, ErrTagSyntax, "control character in value")
 		}
 		tags = append(tags, Tag{Name: name, Value: value})
 		if seen != nil {

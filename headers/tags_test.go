@@ -82,7 +82,7 @@ func TestParseTagListLinear(t *testing.T) {
 			start := time.Now()
 			_, _ = ParseTagList(in)
 			_, _ = ParseSignature(FieldDKIMSignature, in)
-			assert.Less(t, time.Since(start), 2*time.Second)
+			assert.Less(t, time.Since(start), 10*time.Second, "quadratic?")
 		})
 	}
 }
