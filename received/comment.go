@@ -9,7 +9,7 @@ import (
 // wherever they like: TLS parameters, authentication, the envelope
 // sender, the MTA's name, qmail's invocation note.
 func (p *parser) comment(c string) {
-	h := p.h
+	h := &p.h
 	c = strings.TrimSpace(c)
 	if c == "" {
 		return
@@ -238,6 +238,9 @@ func parseIP(s string) (netip.Addr, bool) {
 	if hasPrefixFold(s, "IPv6:") {
 		s = s[5:]
 	}
+	if !ipChars(s) {
+		return netip.Addr{}, false // cheap reject: no error value built
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.Unmap(), true
 	}
@@ -283,4 +286,23 @@ func isHostname(s string) bool {
 // noName reports whether an MTA wrote a placeholder instead of a name.
 func noName(s string) bool {
 	return strings.EqualFold(s, "unknown") || strings.EqualFold(s, "softdnserr") || s == ""
+}
+
+// ipChars reports whether s holds only what an address (with a port or
+// zone) can: hex digits, '.', ':', and anything after a '%'.
+func ipChars(s string) bool {
+	sep := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			return sep && i > 0
+		case c == '.' || c == ':':
+			sep = true
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return sep
 }

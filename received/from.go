@@ -18,7 +18,7 @@ import (
 // base is the string the tokens point into; top is false for a from clause
 // read out of a leading "(from ...)" comment.
 func (p *parser) from(base string, ts []token, top bool) {
-	h := p.h
+	h := &p.h
 	if len(ts) == 0 {
 		return
 	}

@@ -202,10 +202,9 @@ func Parse(value string) (Hop, error) {
 	if lx.unbalanced {
 		h.warn(warnUnbalanced)
 	}
-	var p parser
-	p.s = value
-	p.h = &h
+	p := parser{s: value, h: h}
 	p.parse(toks)
+	h = p.h
 	if h.From == (Host{}) && h.By == "" && h.With == "" && h.ID == "" && h.For == "" && h.Time.IsZero() && h.Software == "" {
 		h.warn(warnNothing)
 		return h, ErrUnreadable
@@ -215,13 +214,13 @@ func Parse(value string) (Hop, error) {
 
 type parser struct {
 	s         string
-	h         *Hop
+	h         Hop
 	exim      bool
 	microsoft bool
 }
 
 func (p *parser) parse(toks []token) {
-	h := p.h
+	h := &p.h
 	// The date-time follows the last top-level ";" (RFC 5322 §3.6.7).
 	semi := -1
 	for i := len(toks) - 1; i >= 0; i-- {
@@ -502,7 +501,7 @@ func (p *parser) word(ts []token, i int) {
 }
 
 func (p *parser) by(ts []token) {
-	h := p.h
+	h := &p.h
 	if t, ok := first(ts); ok {
 		h.By = t.text
 		if t.kind == tokBracket {
@@ -527,7 +526,7 @@ func (p *parser) by(ts []token) {
 }
 
 func (p *parser) with(ts []token) {
-	h := p.h
+	h := &p.h
 	w := p.words(ts)
 	// IronPort: "ESMTP/TLS/ECDHE-RSA-AES256-GCM-SHA384".
 	if k := strings.Index(w, "/TLS/"); k > 0 && !strings.Contains(w, " ") {
@@ -543,33 +542,26 @@ func (p *parser) with(ts []token) {
 // impliesTLS reports whether an RFC 3848 protocol (or Exim's lower-case
 // form) says the session used TLS.
 func impliesTLS(with string) bool {
-	switch strings.ToUpper(with) {
-	case "ESMTPS", "ESMTPSA", "UTF8SMTPS", "UTF8SMTPSA", "LMTPS", "LMTPSA", "UTF8LMTPS", "UTF8LMTPSA", "SMTPS", "HTTPS":
-		return true
+	return oneOf(with, "ESMTPS", "ESMTPSA", "UTF8SMTPS", "UTF8SMTPSA", "LMTPS", "LMTPSA", "UTF8LMTPS", "UTF8LMTPSA", "SMTPS", "HTTPS")
+}
+
+// oneOf reports whether s equals one of list, ignoring case.
+func oneOf(s string, list ...string) bool {
+	for _, l := range list {
+		if strings.EqualFold(s, l) {
+			return true
+		}
 	}
 	return false
 }
 
 // impliesAuth reports whether the protocol says the client authenticated.
 func impliesAuth(with, via string) bool {
-	switch strings.ToUpper(with) {
-	case "ESMTPA", "ESMTPSA", "UTF8SMTPA", "UTF8SMTPSA", "LMTPA", "LMTPSA", "UTF8LMTPA", "UTF8LMTPSA", "ASMTP", "HTTP", "HTTPS", "HTTPU":
-		return true
-	}
-	switch strings.ToUpper(via) {
-	case "HTTP", "HTTPS":
-		return true
-	}
-	return false
+	return oneOf(with, "ESMTPA", "ESMTPSA", "UTF8SMTPA", "UTF8SMTPSA", "LMTPA", "LMTPSA", "UTF8LMTPA", "UTF8LMTPSA", "ASMTP", "HTTP", "HTTPS", "HTTPU") ||
+		oneOf(via, "HTTP", "HTTPS")
 }
 
-func isHTTP(s string) bool {
-	switch strings.ToUpper(s) {
-	case "HTTP", "HTTPS", "HTTPU":
-		return true
-	}
-	return false
-}
+func isHTTP(s string) bool { return oneOf(s, "HTTP", "HTTPS", "HTTPU") }
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
