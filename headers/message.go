@@ -91,8 +91,9 @@ func (f Field) Raw() string { return f.Name + ":" + f.Value }
 // leading and trailing white space trimmed.
 func (f Field) Unfolded() string { return Unfold(f.Value) }
 
-// Unfold removes CRLF (or bare LF/CR) line breaks that precede white space,
-// as RFC 5322 §2.2.3 describes, and trims surrounding white space.
+// Unfold removes folding (RFC 5322 §2.2.3) and trims surrounding white
+// space. Every CR and LF is removed, not only those before white space, so
+// a stray line break in a broken value does not survive either.
 func Unfold(s string) string {
 	if strings.IndexAny(s, "\r\n") < 0 {
 		return strings.TrimSpace(s)
