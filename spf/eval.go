@@ -42,10 +42,10 @@ type ptrName struct {
 // outcome is what checkHost returns.
 type outcome struct {
 	status Status
-	err    error  // nil only for pass
-	mech   string // the directive that matched
-	domain string // the domain whose record decided
-	exp    string // that record's exp= domain-spec
+	err    error      // nil for results from a mechanism or the default
+	mech   *Directive // the directive that matched, if any
+	domain string     // the domain whose record decided
+	exp    string     // that record's exp= domain-spec
 }
 
 func fail(s Status, err error) outcome { return outcome{status: s, err: err} }
@@ -61,28 +61,20 @@ func (e *evaluator) checkHost(domain string, depth int) outcome {
 	}
 	env := e.env
 	env.domain = domain
-	env.ptr = func() string { return e.validatedName(domain) }
-	for _, d := range rec.Directives {
-		if err := e.ctx.Err(); err != nil {
-			return fail(StatusTemperror, wrap(ErrTimeout, "%v", err))
-		}
+	for i := range rec.Directives {
+		d := &rec.Directives[i]
 		matched, bad := e.match(d, domain, &env, depth)
 		if bad != nil {
 			return *bad
 		}
 		if matched {
-			o := outcome{status: d.Qualifier.Status(), mech: d.String(), domain: domain, exp: rec.Exp}
-			if o.status != StatusPass {
-				o.err = wrap(ErrMechanism, "%s matched in the record of %s", o.mech, domain)
-			}
-			return o
+			return outcome{status: d.Qualifier.Status(), mech: d, domain: domain, exp: rec.Exp}
 		}
 	}
 	if rec.Redirect == "" {
-		return outcome{status: StatusNeutral, domain: domain, exp: rec.Exp,
-			err: wrap(ErrNoMatch, "no mechanism in the record of %s matched", domain)}
+		return outcome{status: StatusNeutral, domain: domain, exp: rec.Exp}
 	}
-	if bad := e.count("redirect=" + rec.Redirect); bad != nil {
+	if bad := e.count("redirect=", rec.Redirect); bad != nil {
 		return *bad
 	}
 	target, ok, bad := e.target(rec.Redirect, &env)
@@ -137,14 +129,18 @@ func (e *evaluator) record(domain string, depth int) (rec *Record, o outcome, ok
 
 // match evaluates one mechanism. bad is non-nil when evaluation must stop
 // with that outcome (an error, or a limit exceeded).
-func (e *evaluator) match(d Directive, domain string, env *macroEnv, depth int) (matched bool, bad *outcome) {
+func (e *evaluator) match(d *Directive, domain string, env *macroEnv, depth int) (matched bool, bad *outcome) {
 	switch d.Mechanism {
 	case MechAll:
 		return true, nil
 	case MechIP4, MechIP6:
 		return d.Net.Contains(e.ip), nil
 	}
-	if bad := e.count(d.String()); bad != nil {
+	if err := e.ctx.Err(); err != nil {
+		o := fail(StatusTemperror, wrap(ErrTimeout, "%v", err))
+		return false, &o
+	}
+	if bad := e.count(d.Mechanism+":", d.Domain); bad != nil {
 		return false, bad
 	}
 	target, ok := domain, true
@@ -204,10 +200,10 @@ func (e *evaluator) match(d Directive, domain string, env *macroEnv, depth int) 
 
 // count charges one DNS-querying term against the lookup limit (RFC 7208
 // §4.6.4).
-func (e *evaluator) count(term string) *outcome {
+func (e *evaluator) count(kind, arg string) *outcome {
 	e.lookups++
 	if e.lookups > e.maxLookups {
-		o := fail(StatusPermerror, wrap(ErrTooManyLookups, "%s is DNS-querying term number %d; the limit is %d", term, e.lookups, e.maxLookups))
+		o := fail(StatusPermerror, wrap(ErrTooManyLookups, "%s%s is DNS-querying term number %d; the limit is %d", kind, arg, e.lookups, e.maxLookups))
 		return &o
 	}
 	return nil
@@ -264,18 +260,26 @@ func kindOf(err error) string {
 // target expands a domain-spec into the raw name to query. ok is false when
 // the expansion is not a valid domain name.
 func (e *evaluator) target(spec string, env *macroEnv) (name string, ok bool, bad *outcome) {
-	toks, err := parseMacroString(spec, false, false)
-	if err != nil { // cannot happen: ParseRecord checked it
-		o := fail(StatusPermerror, &SyntaxError{Term: spec, Msg: err.Error()})
-		return "", false, &o
+	var err error
+	s := spec
+	if strings.IndexByte(spec, '%') >= 0 {
+		s, err = e.expandSpec(spec, env)
 	}
-	s, err := expand(toks, env)
 	if err != nil {
 		o := fail(StatusPermerror, wrap(ErrMacroTooLong, "%s expands to more than %d octets", spec, maxExpansion))
 		return "", false, &o
 	}
 	name, ok = targetName(s)
 	return name, ok, nil
+}
+
+// expandSpec expands a domain-spec (checked by ParseRecord).
+func (e *evaluator) expandSpec(spec string, env *macroEnv) (string, error) {
+	toks, err := parseMacroString(spec, false, false)
+	if err != nil {
+		return "", err
+	}
+	return expand(toks, env)
 }
 
 // contains reports whether the client address is in any of the networks
@@ -298,7 +302,7 @@ func (e *evaluator) contains(addrs []netip.Addr, v4len, v6len int) bool {
 }
 
 // matchMX is the mx mechanism (RFC 7208 §5.4).
-func (e *evaluator) matchMX(name string, d Directive) (bool, *outcome) {
+func (e *evaluator) matchMX(name string, d *Directive) (bool, *outcome) {
 	mxs, err := e.mx(name)
 	if err != nil {
 		return false, e.lookupFailed(err, name)
@@ -416,7 +420,6 @@ func (e *evaluator) validatedName(domain string) string {
 func (e *evaluator) explanation(o outcome) string {
 	env := e.env
 	env.domain = o.domain
-	env.ptr = func() string { return e.validatedName(o.domain) }
 	if o.exp != "" {
 		if s, ok := e.expText(o.exp, &env); ok {
 			return s
@@ -447,6 +450,7 @@ func (e *evaluator) expText(spec string, env *macroEnv) (string, bool) {
 // The lookups, each recorded in the trace.
 
 func (e *evaluator) txt(name string) ([]string, error) {
+	name = mdns.Fqdn(name)
 	v, ans, err := dns.TXT(e.ctx, e.resolver, name)
 	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeTXT, ans, err))
 	return v, err
@@ -457,18 +461,21 @@ func (e *evaluator) addrs(name string) ([]netip.Addr, error) {
 	if e.ip.Is4() {
 		return e.a(name)
 	}
+	name = mdns.Fqdn(name)
 	v, ans, err := dns.AAAA(e.ctx, e.resolver, name)
 	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeAAAA, ans, err))
 	return v, err
 }
 
 func (e *evaluator) a(name string) ([]netip.Addr, error) {
+	name = mdns.Fqdn(name)
 	v, ans, err := dns.A(e.ctx, e.resolver, name)
 	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeA, ans, err))
 	return v, err
 }
 
 func (e *evaluator) mx(name string) ([]dns.MX, error) {
+	name = mdns.Fqdn(name)
 	v, ans, err := dns.MXs(e.ctx, e.resolver, name)
 	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeMX, ans, err))
 	return v, err

@@ -70,7 +70,7 @@ func FuzzExpandMacro(f *testing.F) {
 		local, domain := splitSender(sender)
 		env := &macroEnv{sender: sender, local: local, senderDomain: domain, domain: domain, helo: helo,
 			ip: ip.Unmap(), receiver: "mx.example.net", now: time.Unix(1, 0),
-			ptr: func() string { return "ptr." + domain }}
+			ptr: func(d string) string { return "ptr." + d }}
 		toks, err := parseMacroString(s, explain, explain)
 		if err != nil {
 			return

@@ -156,8 +156,9 @@ type macroEnv struct {
 	ip           netip.Addr // i, c, v (unmapped)
 	receiver     string     // r
 	now          time.Time  // t
-	// ptr returns the validated domain name for %{p}; nil means "unknown".
-	ptr func() string
+	// ptr returns the validated domain name for %{p} given the current
+	// domain; nil means "unknown".
+	ptr func(domain string) string
 }
 
 // expand expands a tokenized macro-string. The result is at most
@@ -211,7 +212,7 @@ func (env *macroEnv) value(letter byte) string {
 		if env.ptr == nil {
 			return "unknown"
 		}
-		return env.ptr()
+		return env.ptr(env.domain)
 	case 'r':
 		if env.receiver == "" {
 			return "unknown"

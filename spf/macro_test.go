@@ -17,7 +17,7 @@ func rfcEnv(ip string) *macroEnv {
 		sender: "strong-bad@email.example.com", local: "strong-bad", senderDomain: "email.example.com",
 		domain: "email.example.com", helo: "mx.example.org", ip: netip.MustParseAddr(ip),
 		receiver: "mx.example.net", now: time.Unix(1700000000, 0),
-		ptr: func() string { return "mx.example.org" },
+		ptr: func(string) string { return "mx.example.org" },
 	}
 }
 

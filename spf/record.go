@@ -190,7 +190,7 @@ func ParseRecord(txt string) (*Record, error) {
 	if !IsRecord(txt) {
 		return nil, syntaxErr("", "record does not begin with \"v=spf1\"")
 	}
-	r := &Record{}
+	r := &Record{Directives: make([]Directive, 0, min(strings.Count(txt, " "), 64))}
 	seenRedirect, seenExp := false, false
 	rest := txt[6:]
 	for len(rest) > 0 {

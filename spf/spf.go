@@ -254,13 +254,6 @@ func (c *Checker) now() time.Time {
 	return time.Now()
 }
 
-func (c *Checker) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.New(slog.DiscardHandler)
-}
-
 // Check evaluates the SPF policy for the MAIL FROM identity of q, or for the
 // HELO identity when MAIL FROM is null (RFC 7208 §2.3, §2.4: the sender is
 // then "postmaster@" HELO). If ctx has no deadline, Checker.Timeout applies.
@@ -285,7 +278,10 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	start := c.now()
 	res = Result{Domain: domain, AsOf: start}
 	defer func() {
-		c.logger().LogAttrs(ctx, slog.LevelDebug, "spf check_host",
+		if c.Logger == nil {
+			return
+		}
+		c.Logger.LogAttrs(ctx, slog.LevelDebug, "spf check_host",
 			slog.String("ip", ip.String()), slog.String("domain", domain), slog.String("sender", sender),
 			slog.String("result", string(res.Status)), slog.String("reason", string(res.Reason)),
 			slog.Int("lookups", res.Lookups), slog.Int("void_lookups", res.VoidLookups),
@@ -306,7 +302,9 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	}
 	ip = ip.Unmap()
 	local, sdom := splitSender(sender)
-	sender = local + "@" + sdom
+	if !strings.HasPrefix(sender, local+"@") {
+		sender = local + "@" + sdom // "postmaster" for a missing local-part
+	}
 	domain = strings.TrimSuffix(domain, ".")
 	if !validInitialDomain(domain) {
 		res.setError(StatusNone, wrap(ErrInvalidDomain, "%q is not a valid multi-label domain name", domain))
@@ -322,12 +320,23 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 		ip:         ip,
 		maxLookups: orDefault(c.MaxLookups, DefaultMaxLookups),
 		maxVoid:    orDefault(c.MaxVoidLookups, DefaultMaxVoidLookups),
+		trace:      make([]dns.Lookup, 0, 8),
 		env: macroEnv{sender: sender, local: local, senderDomain: strings.TrimSuffix(sdom, "."), helo: helo,
 			ip: ip, receiver: c.Receiver, now: start},
 	}
+	e.env.ptr = e.validatedName
 	o := e.checkHost(domain, 0)
+	if o.mech != nil {
+		res.Mechanism = o.mech.String()
+	}
+	if o.err == nil && o.status != StatusPass {
+		if o.mech != nil {
+			o.err = wrap(ErrMechanism, "%s matched in the record of %s", res.Mechanism, o.domain)
+		} else {
+			o.err = wrap(ErrNoMatch, "no mechanism in the record of %s matched", o.domain)
+		}
+	}
 	res.Status = o.status
-	res.Mechanism = o.mech
 	res.Err = o.err
 	res.Reason = ReasonFor(o.err)
 	if o.err != nil {
