@@ -34,7 +34,7 @@ type Reader struct {
 // NewReader returns a Reader for r. name labels the source in messages and
 // errors ("-" for standard input is customary).
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{name: name, br: bufio.NewReaderSize(r, 64<<10)}
+	return &Reader{name: name, br: bufio.NewReaderSize(r, 16<<10)}
 }
 
 // Kind returns the detected kind of the stream, or "" before the first call
