@@ -227,7 +227,8 @@ func parseDate(words []string) (t time.Time, used int, warn string) {
 	case year < 1000:
 		year += 1900
 	}
-	if mon < 1 || mon > 12 || day < 1 || day > daysIn(mon, year) || hh > 23 || mm > 59 || ss > 60 || year > 9999 {
+	if mon < 1 || mon > 12 || day < 1 || day > daysIn(mon, year) || hh > 23 || mm > 59 || ss > 60 || year < 1900 || year > 9999 {
+		// RFC 5322 §3.3: the year is 1900 or later.
 		return time.Time{}, i, warnImpossible
 	}
 	if ss == 60 {
