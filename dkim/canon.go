@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"bytes"
 	"crypto"
 	"hash"
 	"strings"
@@ -133,22 +134,33 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 				continue
 			}
 		}
-		// A run of bytes that are canonical as they are. For relaxed, a
-		// single space between two such bytes is too.
+		// A run of bytes that are canonical as they are. For simple, that
+		// is everything up to the next CR or LF; for relaxed, a single
+		// space between two such bytes belongs to the run too.
+		if !b.relaxed {
+			rest := p[i:]
+			if k := bytes.IndexByte(rest, '\n'); k >= 0 {
+				rest = rest[:k]
+			}
+			if k := bytes.IndexByte(rest, '\r'); k >= 0 {
+				rest = rest[:k]
+			}
+			b.contentBytes(rest)
+			i += len(rest)
+			continue
+		}
 		j := i + 1
 		for j < len(p) {
 			d := p[j]
-			if d == '\r' || d == '\n' {
-				break
+			if !bodySpecial[d] {
+				j++
+				continue
 			}
-			if b.relaxed && (d == ' ' || d == '\t') {
-				if d == ' ' && j+1 < len(p) && !isBodySpecial(p[j+1]) {
-					j += 2
-					continue
-				}
-				break
+			if d == ' ' && j+1 < len(p) && !bodySpecial[p[j+1]] {
+				j += 2
+				continue
 			}
-			j++
+			break
 		}
 		b.contentBytes(p[i:j])
 		i = j
@@ -156,7 +168,9 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func isBodySpecial(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+// bodySpecial marks the bytes relaxed body canonicalization treats
+// specially: white space and line breaks. It is never modified.
+var bodySpecial = [256]bool{' ': true, '\t': true, '\r': true, '\n': true}
 
 func (b *BodyHasher) lineBreak() {
 	b.wsp = false

@@ -374,8 +374,8 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 			"The header signature does not verify; the archive may have altered "+strings.Join(altered, ", ")+".")
 	case r.HeaderSignature == CheckFail:
 		r.set(StatusFail, ErrBadSignature, "The header signature (b=) does not verify.")
-	case len(st.m.FieldsNamed("From")) > signedFroms:
-		r.set(StatusFail, fmt.Errorf("%w: %d From fields, %d signed", ErrExtraFrom, len(st.m.FieldsNamed("From")), signedFroms),
+	case st.froms() > signedFroms:
+		r.set(StatusFail, fmt.Errorf("%w: %d From fields, %d signed", ErrExtraFrom, st.froms(), signedFroms),
 			"The message has more From fields than the signature covers; an unsigned one may be displayed.")
 	case expired:
 		r.set(StatusPermerror, ErrExpired, verifies(r.Body)+"; expired since "+sig.Expiration.Format(time.RFC3339)+".")
@@ -405,6 +405,17 @@ func verifies(body Check) string {
 		return "The signature verifies"
 	}
 	return "The header signature verifies (body not checked)"
+}
+
+// froms counts the message's From fields.
+func (st *run) froms() int {
+	n := 0
+	for _, f := range st.m.Fields {
+		if strings.EqualFold(f.Name, "From") {
+			n++
+		}
+	}
+	return n
 }
 
 func (st *run) minBits() int {
