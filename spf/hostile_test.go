@@ -218,7 +218,7 @@ func TestHostile(t *testing.T) {
 			t.Parallel()
 			srv := dnstest.NewServerRR(t, tc.rrs, tc.opts...)
 			res := srv.Resolver()
-			res.Timeout, res.Attempts = 200*time.Millisecond, 1
+			res.Timeout, res.Attempts = 200*time.Millisecond, 2 // a retry absorbs a loaded machine
 			c := &spf.Checker{Resolver: res}
 			if tc.setup != nil {
 				tc.setup(c)

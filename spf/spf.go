@@ -10,6 +10,24 @@
 // matched mechanism, the lookup counts and a trace of every DNS question the
 // verdict rests on. Results format as Received-SPF (RFC 7208 §9.1) and
 // Authentication-Results (RFC 8601) fields.
+//
+// Choices where RFC 7208 leaves room, all within what the OpenSPF test
+// suite accepts:
+//   - A target name that cannot be a DNS name after macro expansion (an
+//     empty label, a label over 63 octets) does not exist: a, mx, ptr and
+//     exists do not match it, include and redirect give permerror.
+//   - Void lookups are counted per term: the main query of a, mx, ptr,
+//     exists, include and redirect; the address lookups of MX and PTR names
+//     are not counted, nor is the exp= lookup.
+//   - %{p} asks for PTR records once per evaluation and does not count
+//     against the lookup limit; its forward lookups are bounded by the 10
+//     PTR names.
+//   - %{i} for IPv6 uses lower-case nibbles, as in RFC 7208 §7.4.
+//   - domain-spec follows the §7.1 grammar strictly: it must end in "."
+//     and a top label (optionally a final "."), or in a macro, so
+//     "a:%{d}." is a syntax error.
+//   - Macro expansions are bounded (8 KiB) so hostile records cannot make
+//     evaluation use unbounded memory; a longer one is permerror.
 package spf
 
 import (
@@ -176,7 +194,8 @@ const (
 )
 
 // Checker evaluates SPF policies. Its zero value is usable: it asks the
-// servers of /etc/resolv.conf and applies the RFC 7208 limits.
+// servers of /etc/resolv.conf and applies the RFC 7208 limits. A Checker is
+// safe for concurrent use; each evaluation keeps its own state.
 type Checker struct {
 	// Resolver answers DNS questions; nil means a dns.Client using
 	// /etc/resolv.conf.
