@@ -74,9 +74,12 @@ const (
 //     "Name <address>" from From, or no signature. When content still
 //     holds a "-- " line (CRLF mail), that signature is used as is;
 //   - for quoted-printable mail, the encoder: Perl's MIME::QuotedPrint
-//     (git-send-email) or Python's email.quoprimime; for base64 mail, a
-//     body ending in one or two newlines (76-column lines, as both Perl's
-//     MIME::Base64 and Python's email package write them).
+//     (git-send-email), Python's email.quoprimime, or a strict 76-column
+//     encoder that never rejoins a lone last character (a relay that
+//     converted 8bit mail, such as Microsoft Exchange); for base64 mail
+//     (76-column lines, as both Perl's MIME::Base64 and Python's email
+//     package write them), LF or CRLF line ends and one or two final line
+//     breaks.
 func BodyCandidates(m *headers.Message) []Candidate {
 	if m == nil || m.Patchwork == nil {
 		return nil
@@ -341,17 +344,36 @@ func (e pwEnc) encode(text string) []pwEncoded {
 	switch e.cte {
 	case "quoted-printable":
 		return []pwEncoded{
-			{"qp(perl)", perlQP(raw)},
+			{"qp(perl)", perlQP(raw, true)},
 			{"qp(python)", pythonQP(raw)},
+			{"qp(76, no rejoin)", perlQP(raw, false)},
 		}
 	case "base64":
-		trimmed := []byte(strings.TrimRight(string(raw), "\n") + "\n")
+		// Every byte counts inside base64: the number of final newlines,
+		// and CRLF (mail user agents) or LF (git) line ends.
+		lf := strings.TrimRight(string(raw), "\r\n") + "\n"
+		crlf := pwToCRLF(lf)
 		return []pwEncoded{
-			{`base64(end "\n\n")`, base64Lines(append(trimmed, '\n'))},
-			{`base64(end "\n")`, base64Lines(trimmed)},
+			{`base64(end "\n\n")`, base64Lines([]byte(lf + "\n"))},
+			{`base64(end "\n")`, base64Lines([]byte(lf))},
+			{`base64(CRLF, end "\r\n")`, base64Lines([]byte(crlf))},
+			{`base64(CRLF, end "\r\n\r\n")`, base64Lines([]byte(crlf + "\r\n"))},
 		}
 	}
 	return []pwEncoded{{"", raw}}
+}
+
+// pwToCRLF turns every LF not preceded by CR into CRLF.
+func pwToCRLF(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/32)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' && (i == 0 || s[i-1] != '\r') {
+			b.WriteByte('\r')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // pwLatin1 encodes UTF-8 text as ISO-8859-1; ok is false if text has a
@@ -391,7 +413,12 @@ const hexUpper = "0123456789ABCDEF"
 // (MIME-Base64's XS encode_qp, which git-send-email calls): lines of at
 // most 76 characters, soft breaks "=\n", white space before a line end
 // escaped, and a final soft break when b does not end in a newline.
-func perlQP(b []byte) []byte {
+//
+// With rejoin false, a single character left after a soft break before a
+// line end stays on its own line ("...=\n)\n"), as older encoders and
+// relays that convert 8bit mail (Microsoft Exchange, seen on real mail)
+// write it.
+func perlQP(b []byte, rejoin bool) []byte {
 	out := make([]byte, 0, len(b)+len(b)/16+8)
 	linelen := 0
 	p := 0
@@ -407,7 +434,9 @@ func perlQP(b []byte) []byte {
 			}
 		}
 		plain := b[beg:p]
-		for len(plain) > qpMaxLine-1-linelen {
+		// (The XS compares unsigned lengths: past 75 columns, which only
+		// an escape right before a line end reaches, nothing is split.)
+		for linelen <= qpMaxLine-1 && len(plain) > qpMaxLine-1-linelen {
 			n := qpMaxLine - 1 - linelen
 			out = append(out, plain[:n]...)
 			out = append(out, '=', '\n')
@@ -422,7 +451,7 @@ func perlQP(b []byte) []byte {
 			break
 		}
 		if b[p] == '\n' {
-			if linelen == 1 && len(out) > 3 && out[len(out)-3] == '=' && out[len(out)-2] == '\n' {
+			if rejoin && linelen == 1 && len(out) > 3 && out[len(out)-3] == '=' && out[len(out)-2] == '\n' {
 				// A lone character after a soft break: join it back.
 				out[len(out)-3] = out[len(out)-1]
 				out[len(out)-2] = '\n'
