@@ -26,45 +26,44 @@ func CanonicalizeHeader(canon string, f headers.Field) string {
 	if canon != Relaxed {
 		return f.Name + ":" + f.Value + "\r\n"
 	}
-	var b strings.Builder
-	b.Grow(len(f.Name) + len(f.Value) + 3)
-	writeRelaxedHeader(&b, f)
-	return b.String()
+	return string(appendRelaxedHeader(make([]byte, 0, len(f.Name)+len(f.Value)+3), f))
 }
 
-type byteWriter interface {
-	WriteByte(byte) error
-	WriteString(string) (int, error)
-}
-
-// writeRelaxedHeader writes the relaxed form of f, with its CRLF, to w.
-func writeRelaxedHeader(w byteWriter, f headers.Field) {
+// appendRelaxedHeader appends the relaxed form of f, with its CRLF, to dst.
+func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
 	name := strings.TrimRight(f.Name, " \t")
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		w.WriteByte(c)
+		dst = append(dst, c)
 	}
-	w.WriteByte(':')
+	dst = append(dst, ':')
 	// Unfold (drop CR and LF), collapse WSP runs, trim both ends.
-	wsp, started := false, false
 	v := f.Value
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\r', '\n':
-		case ' ', '\t':
-			wsp = true
-		default:
+	wsp, started := false, false
+	for i := 0; i < len(v); {
+		c := v[i]
+		if !bodySpecial[c] {
 			if wsp && started {
-				w.WriteByte(' ')
+				dst = append(dst, ' ')
 			}
 			wsp, started = false, true
-			w.WriteByte(c)
+			j := i + 1
+			for j < len(v) && !bodySpecial[v[j]] {
+				j++
+			}
+			dst = append(dst, v[i:j]...)
+			i = j
+			continue
 		}
+		if c == ' ' || c == '\t' {
+			wsp = true
+		}
+		i++
 	}
-	w.WriteString("\r\n")
+	return append(dst, '\r', '\n')
 }
 
 // BodyHasher canonicalizes a message body as it is written and hashes the

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -179,30 +180,50 @@ func splitList(v string) []string {
 // or a ParseKey error. When several TXT records exist, the first that
 // parses is used.
 func LookupKey(ctx context.Context, r dns.Resolver, selector, domain string) (*Key, dns.Lookup, error) {
-	return lookupKey(ctx, r, selector, domain, ParseKey)
+	return lookupKey(ctx, r, selector, domain, nil)
 }
 
-func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, parse func(string) (*Key, error)) (*Key, dns.Lookup, error) {
+// lookupKey is LookupKey, remembering parsed keys and trace records in c
+// when c is not nil.
+func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, c *keyCache) (*Key, dns.Lookup, error) {
 	name := selector + "._domainkey." + strings.TrimSuffix(domain, ".") + "."
 	txts, ans, err := dns.TXT(ctx, r, name)
-	lookup := dns.NewLookup(name, mdns.TypeTXT, ans, err)
 	if err != nil {
+		lookup := dns.NewLookup(name, mdns.TypeTXT, ans, err)
 		if dns.IsNotFound(err) {
 			return nil, lookup, fmt.Errorf("%w: %s: %w", ErrKeyMissing, name, err)
 		}
 		return nil, lookup, fmt.Errorf("%w: %s: %w", ErrDNS, name, err)
 	}
+	if c != nil {
+		if e := c.get(ans.Records); e != nil {
+			return e.key, e.lookup(ans), e.err
+		}
+	}
+	e := &keyEntry{records: ans.Records}
+	e.key, e.err = parseFirst(name, txts)
+	lookup := dns.NewLookup(name, mdns.TypeTXT, ans, nil)
+	e.name, e.trace = lookup.Name, lookup.Records
+	if c != nil {
+		c.put(e)
+	}
+	return e.key, e.lookup(ans), e.err
+}
+
+// parseFirst returns the first of several key records that parses (or is
+// revoked), or the first error.
+func parseFirst(name string, txts []string) (*Key, error) {
 	var firstErr error
 	for _, txt := range txts {
-		k, err := parse(txt)
+		k, err := ParseKey(txt)
 		if err == nil || errors.Is(err, ErrKeyRevoked) {
-			return k, lookup, err
+			return k, err
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
-	return nil, lookup, fmt.Errorf("%s: %w", name, firstErr)
+	return nil, fmt.Errorf("%s: %w", name, firstErr)
 }
 
 // VerifySignature checks sig over digest, a hash made with h, using the key:
@@ -232,32 +253,57 @@ func (k *Key) VerifySignature(h crypto.Hash, digest, sig []byte) error {
 // maxCachedKeys bounds a Verifier's cache of parsed keys.
 const maxCachedKeys = 1024
 
-// keyCache remembers parsed key records by their text, so that verifying
-// many messages from one signer parses its key once. Keys are never
-// modified after parsing.
+// keyCache remembers what was made of a key record answer: the parsed key
+// and the trace's presentation form of the records. Entries are found by
+// the identity of the answer's records, which a caching Resolver such as
+// dns.Cache hands out again for as long as it keeps the answer (Resolver
+// users must not modify records), so a hit needs no parsing or
+// formatting. Nothing in an entry is modified after it is made.
 type keyCache struct {
-	mu   sync.Mutex
-	keys map[string]keyOrErr
+	mu      sync.Mutex
+	entries map[mdns.RR]*keyEntry // by the first record
 }
 
-type keyOrErr struct {
-	key *Key
-	err error
+type keyEntry struct {
+	records []mdns.RR
+	key     *Key
+	err     error
+	name    string
+	trace   []string
 }
 
-func (c *keyCache) parse(txt string) (*Key, error) {
-	c.mu.Lock()
-	e, ok := c.keys[txt]
-	c.mu.Unlock()
-	if ok {
-		return e.key, e.err
+// lookup returns the trace entry for ans, whose records are e.records.
+func (e *keyEntry) lookup(ans *dns.Answer) dns.Lookup {
+	return dns.Lookup{Name: e.name, Type: "TXT", Result: "ok", Records: slices.Clone(e.trace),
+		TTL: ans.TTL, Authentic: ans.Authentic, Time: ans.Time}
+}
+
+func (c *keyCache) get(rrs []mdns.RR) *keyEntry {
+	if len(rrs) == 0 {
+		return nil
 	}
-	k, err := ParseKey(txt)
 	c.mu.Lock()
-	if c.keys == nil || len(c.keys) >= maxCachedKeys {
-		c.keys = map[string]keyOrErr{}
-	}
-	c.keys[txt] = keyOrErr{k, err}
+	e := c.entries[rrs[0]]
 	c.mu.Unlock()
-	return k, err
+	if e == nil || len(e.records) != len(rrs) {
+		return nil
+	}
+	for i := range rrs {
+		if e.records[i] != rrs[i] {
+			return nil
+		}
+	}
+	return e
+}
+
+func (c *keyCache) put(e *keyEntry) {
+	if len(e.records) == 0 {
+		return
+	}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= maxCachedKeys {
+		c.entries = map[mdns.RR]*keyEntry{}
+	}
+	c.entries[e.records[0]] = e
+	c.mu.Unlock()
 }

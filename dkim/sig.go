@@ -1,7 +1,6 @@
 package dkim
 
 import (
-	"bytes"
 	"crypto"
 	_ "crypto/sha1" // registers SHA-1 so rsa-sha1 can be named, never accepted
 	_ "crypto/sha256"
@@ -51,7 +50,7 @@ func SelectFields(fields []headers.Field, names []string) []headers.Field {
 		name string
 		next int // index below which to search next
 	}
-	var used []use
+	used := make([]use, 0, len(names))
 	for _, name := range names {
 		name = strings.TrimSpace(name)
 		u := -1
@@ -92,29 +91,27 @@ func HeaderHash(h crypto.Hash, canon string, signed []headers.Field, sigField he
 }
 
 func writeHeaderHash(hh hash.Hash, canon string, signed []headers.Field, sigField headers.Field) {
-	var b bytes.Buffer
 	n := len(sigField.Name) + len(sigField.Value) + 4
 	for _, f := range signed {
 		n += len(f.Name) + len(f.Value) + 3
 	}
-	b.Grow(n)
+	buf := make([]byte, 0, n)
 	for _, f := range signed {
-		writeCanonicalHeader(&b, canon, f)
+		buf = appendCanonicalHeader(buf, canon, f)
 	}
 	sf := headers.Field{Name: sigField.Name, Value: StripSignatureValue(sigField.Value)}
-	writeCanonicalHeader(&b, canon, sf)
-	hh.Write(b.Bytes()[:b.Len()-2]) // no final CRLF
+	buf = appendCanonicalHeader(buf, canon, sf)
+	hh.Write(buf[:len(buf)-2]) // no final CRLF
 }
 
-func writeCanonicalHeader(b byteWriter, canon string, f headers.Field) {
+func appendCanonicalHeader(dst []byte, canon string, f headers.Field) []byte {
 	if canon != Relaxed {
-		b.WriteString(f.Name)
-		b.WriteByte(':')
-		b.WriteString(f.Value)
-		b.WriteString("\r\n")
-		return
+		dst = append(dst, f.Name...)
+		dst = append(dst, ':')
+		dst = append(dst, f.Value...)
+		return append(dst, '\r', '\n')
 	}
-	writeRelaxedHeader(b, f)
+	return appendRelaxedHeader(dst, f)
 }
 
 // StripSignatureValue returns a signature field's value with the value of

@@ -266,7 +266,7 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		return r
 	}
 
-	key, lookup, err := lookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain, st.v.keys.parse)
+	key, lookup, err := lookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain, &st.v.keys)
 	r.Trace = append(r.Trace, lookup)
 	keyName := sig.Selector + "._domainkey." + sig.Domain
 	switch {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mailprov/mailprov/dns"
 	"github.com/mailprov/mailprov/dns/dnstest"
 	"github.com/mailprov/mailprov/headers"
 )
@@ -305,4 +306,25 @@ func TestVerifyLargeBodyMemory(t *testing.T) {
 			assert.Less(t, alloc, uint64(1<<20))
 		})
 	}
+}
+
+// TestVerifyKeyCache checks that a second verification through a caching
+// resolver, which reuses the parsed key and trace, reports the same.
+func TestVerifyKeyCache(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	srv := dnstest.NewServer(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	v := &Verifier{Resolver: &dns.Cache{Resolver: srv.Resolver()}, AsOf: signTime}
+	m := parse(t, testSign(t, baseMessage, signSpec{key: key}))
+	first, err := v.Verify(context.Background(), m)
+	require.NoError(t, err)
+	require.Len(t, first[0].Trace, 1)
+	first[0].Trace[0].Records[0] = "changed by the caller"
+	second, err := v.Verify(context.Background(), m)
+	require.NoError(t, err)
+	assert.Equal(t, StatusPass, second[0].Status)
+	assert.Equal(t, int64(1), srv.Queries())
+	want := dns.NewLookup("sel._domainkey.example.org", 16, nil, nil)
+	assert.Equal(t, want.Name, second[0].Trace[0].Name)
+	assert.Equal(t, "TXT", second[0].Trace[0].Type)
+	assert.Contains(t, second[0].Trace[0].Records[0], "sel._domainkey.example.org.\t300\tIN\tTXT\t\"v=DKIM1; k=rsa; p=")
 }
