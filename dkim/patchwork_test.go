@@ -233,3 +233,115 @@ func TestSampleGmailSignature(t *testing.T) {
 	body := BodyCandidates(m)[0].Body
 	require.Equal(t, sig.BodyHashRaw, bodyHash(sig.BodyCanon, body))
 }
+
+// BenchmarkBodyCandidates measures building the sample's candidates and
+// hashing them all, against hashing the stored content and diff once.
+func BenchmarkBodyCandidates(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "patchwork", "2221996.json"))
+	require.NoError(b, err)
+	m, err := headers.ParsePatchwork(data, "2221996.json")
+	require.NoError(b, err)
+	b.Run("baseline-hash-stored", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+			h.Write([]byte(m.Patchwork.Content))
+			h.Write([]byte(m.Patchwork.Diff))
+			h.Sum()
+		}
+	})
+	b.Run("mailprov-candidates+hash", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, c := range BodyCandidates(m) {
+				h := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+				h.Write(c.Body)
+				h.Sum()
+			}
+		}
+	})
+	b.Run("mailprov-first-candidate", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			h := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+			h.Write(BodyCandidates(m)[0].Body)
+			h.Sum()
+		}
+	})
+}
+
+func TestFieldVariants(t *testing.T) {
+	tests := []struct {
+		name  string
+		value string
+		want  []string // the first variants, in order
+		n     int      // how many in all
+	}{
+		{"plain one line", " [PATCH] fix", nil, 0},
+		{"Q word", " =?utf-8?q?Thomas_Wei=C3=9Fschuh?= <t@example.org>", []string{
+			" =?UTF-8?Q?Thomas_Wei=C3=9Fschuh?= <t@example.org>",
+			" =?UTF-8?q?Thomas_Wei=C3=9Fschuh?= <t@example.org>",
+			" =?utf-8?Q?Thomas_Wei=C3=9Fschuh?= <t@example.org>",
+			" =?UTF-8?Q?Thomas=20Wei=C3=9Fschuh?= <t@example.org>",
+		}, 7},
+		{"B word", " =?utf-8?b?w6k=?=", []string{" =?UTF-8?B?w6k=?=", " =?UTF-8?b?w6k=?=", " =?utf-8?B?w6k=?="}, 3},
+		{"folded", " a,\r\n b", []string{" a, b", " a,\r\n\tb"}, 2},
+		{"not a word", " =?utf-8?x?abc?= =? ?q?a?=", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vs := FieldVariants(headers.Field{Name: "Subject", Value: tt.value})
+			require.Len(t, vs, tt.n)
+			for i, w := range tt.want {
+				require.Equal(t, "Subject", vs[i].Name)
+				require.Equal(t, w, vs[i].Value, "variant %d", i)
+			}
+		})
+	}
+}
+
+func TestBodyCandidatesShapes(t *testing.T) {
+	msg := func(content, diff string, hasDiff bool, fields ...headers.Field) *headers.Message {
+		return &headers.Message{Fields: fields, Patchwork: &headers.Patchwork{Content: content, Diff: diff, HasDiff: hasDiff}}
+	}
+	git := headers.Field{Name: "X-Mailer", Value: " git-send-email 2.43.0"}
+	diff := "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-x\n+y\n"
+	tests := []struct {
+		name      string
+		m         *headers.Message
+		wantLabel string
+		wantBody  string
+	}{
+		{"git patch", msg("Fix.\n---\n a | 2 +-", diff, true, git),
+			`content+"\n\n"+diff+sig("2.43.0")`, "Fix.\n---\n a | 2 +-\n\n" + diff + "-- \n2.43.0\n"},
+		{"base-commit tail", msg("Fix.\n---\n a | 2 +-\n\n\nbase-commit: 123", diff, true, git),
+			`content[:tail@last]+"\n\n"+diff+"\n"+tail+"\n"+sig("2.43.0")`, "Fix.\n---\n a | 2 +-\n\n" + diff + "\nbase-commit: 123\n-- \n2.43.0\n"},
+		{"CRLF mail keeps its signature", msg("Fix.\n---\n a | 2 +-\n-- \n2.1.0", "diff --git a/a b/a\r\n", true, git),
+			`content+"\n\n"+diff+sig(kept)`, "Fix.\n---\n a | 2 +-\n\ndiff --git a/a b/a\r\n-- \n2.1.0\n"},
+		{"cover letter", msg("Cover.\n\nA (1):\n  x", "", false, git),
+			`content+"\n"+sig("2.43.0")`, "Cover.\n\nA (1):\n  x\n-- \n2.43.0\n"},
+		{"b4", msg("Fix.", diff, true, headers.Field{Name: "From", Value: " =?utf-8?q?Ren=C3=A9_X?= <r@example.org>"}, headers.Field{Name: "X-Mailer", Value: " b4 0.14.2"}),
+			`content+"\n\n"+diff+sig(b4 "René X <r@example.org>")`, "Fix.\n\n" + diff + "-- \nRené X <r@example.org>\n"},
+		{"diff only", msg("", diff, true), "diff+nosig", diff},
+		{"quoted-printable", msg("caf\u00e9 =", "", false, headers.Field{Name: "Content-Transfer-Encoding", Value: " quoted-printable"}),
+			`content+"\n"+nosig; qp(perl)`, "caf=C3=A9 =3D\n"},
+		{"latin-1 8bit", msg("caf\u00e9", "", false, headers.Field{Name: "Content-Type", Value: " text/plain; charset=ISO-8859-1"}),
+			`content+"\n"+nosig`, "caf\xe9\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cands := BodyCandidates(tt.m)
+			require.NotEmpty(t, cands)
+			require.Equal(t, tt.wantLabel, cands[0].Label)
+			require.Equal(t, tt.wantBody, string(cands[0].Body))
+		})
+	}
+	for _, m := range []*headers.Message{
+		{},
+		msg("x", "", false, headers.Field{Name: "Content-Type", Value: " multipart/mixed; boundary=b"}),
+		msg("x", "", false, headers.Field{Name: "Content-Type", Value: " text/plain; charset=koi8-r"}),
+		msg("caf\u00e9 \u20ac", "", false, headers.Field{Name: "Content-Type", Value: " text/plain; charset=latin1"}),
+	} {
+		require.Empty(t, BodyCandidates(m))
+	}
+}

@@ -1,0 +1,76 @@
+package dkim
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mailprov/mailprov/headers"
+)
+
+func FuzzBodyCandidates(f *testing.F) {
+	f.Add("Fix it.\n\nSigned-off-by: A <a@example.org>\n---\n a.c | 1 +\n 1 file changed, 1 insertion(+)",
+		"diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n x\n+y\n", true, "git-send-email 2.49.0", "8bit", "text/plain; charset=UTF-8")
+	f.Add("msg\n---\n stat\n\n\nbase-commit: abc\n-- \n2.1.0", "diff --git a/x b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n", true, "", "quoted-printable", "text/plain; charset=iso-8859-1")
+	f.Add("cover letter\n\nA (1):\n  x", "", false, "b4 0.14.2", "base64", "")
+	f.Add("", "", true, "git-send-email", "base64", "multipart/mixed; boundary=x")
+	f.Add("é\t \n____\n= "+strings.Repeat("x", 80), "\n\n\n", true, "git-send-email 2.0", "QUOTED-PRINTABLE", "text/plain")
+	f.Fuzz(func(t *testing.T, content, diff string, hasDiff bool, mailer, cte, ctype string) {
+		m := &headers.Message{
+			Fields: []headers.Field{
+				{Name: "From", Value: " =?utf-8?q?A_B?= <a@example.org>"},
+				{Name: "X-Mailer", Value: " " + mailer},
+				{Name: "X-Developer-Signature", Value: " v=1"},
+				{Name: "Content-Transfer-Encoding", Value: " " + cte},
+				{Name: "Content-Type", Value: " " + ctype},
+			},
+			Patchwork: &headers.Patchwork{Content: content, Diff: diff, HasDiff: hasDiff},
+		}
+		cands := BodyCandidates(m)
+		if len(cands) > maxCandidates {
+			t.Fatalf("%d candidates", len(cands))
+		}
+		in := len(content) + len(diff) + len(mailer) + 64
+		encoded := strings.Contains(strings.ToLower(cte), "quoted") || strings.Contains(strings.ToLower(cte), "base64")
+		total := 0
+		for _, c := range cands {
+			limit := 2*in + 64
+			if encoded {
+				// =XX for every byte plus soft breaks; base64 of CRLF text.
+				limit = 4*in + 64
+			}
+			if len(c.Body) > limit {
+				t.Fatalf("%s: %d bytes from %d of input", c.Label, len(c.Body), in)
+			}
+			if c.Label == "" {
+				t.Fatal("empty label")
+			}
+			total += len(c.Body)
+		}
+		if total > maxCandidateBytes {
+			t.Fatalf("%d bytes in all", total)
+		}
+	})
+}
+
+func FuzzFieldVariants(f *testing.F) {
+	f.Add("Subject", " =?utf-8?q?Fix_the_caf=C3=A9?=\r\n =?utf-8?b?w6k=?= tail")
+	f.Add("From", " =?=?x?q?a?= =??q??= =?utf-8?Q?\r\n\t?=")
+	f.Add("To", " a,\r\n b,\r\n\tc")
+	f.Fuzz(func(t *testing.T, name, value string) {
+		vs := FieldVariants(headers.Field{Name: name, Value: value})
+		if len(vs) > 16 {
+			t.Fatalf("%d variants", len(vs))
+		}
+		for _, v := range vs {
+			if v.Name != name {
+				t.Fatalf("name changed: %q", v.Name)
+			}
+			if v.Value == value {
+				t.Fatal("variant equals the original")
+			}
+			if len(v.Value) > 3*len(value)+16 {
+				t.Fatalf("variant of %d bytes from %d", len(v.Value), len(value))
+			}
+		}
+	})
+}
