@@ -19,6 +19,7 @@ import (
 type evaluator struct {
 	ctx        context.Context
 	resolver   dns.Resolver
+	memo       *memo
 	ip         netip.Addr // unmapped
 	env        macroEnv   // domain is set per record
 	maxLookups int
@@ -120,7 +121,7 @@ func (e *evaluator) record(domain string, depth int) (rec *Record, o outcome, ok
 	case n > 1:
 		return nil, fail(StatusPermerror, wrap(ErrMultipleRecords, "%s has %d SPF records", domain, n)), false
 	}
-	rec, err = ParseRecord(spf)
+	rec, err = e.memo.parse(spf)
 	if err != nil {
 		return nil, fail(StatusPermerror, err), false
 	}
@@ -358,7 +359,7 @@ func (e *evaluator) ptrs() ([]ptrName, error) {
 	e.ptrDone = true
 	names, ans, err := dns.PTR(e.ctx, e.resolver, e.ip)
 	rev, _ := mdns.ReverseAddr(e.ip.String())
-	e.trace = append(e.trace, dns.NewLookup(rev, mdns.TypePTR, ans, err))
+	e.trace = append(e.trace, e.memo.lookup(rev, mdns.TypePTR, ans, err))
 	if err != nil {
 		e.ptrErr = err
 		return nil, err
@@ -452,7 +453,7 @@ func (e *evaluator) expText(spec string, env *macroEnv) (string, bool) {
 func (e *evaluator) txt(name string) ([]string, error) {
 	name = mdns.Fqdn(name)
 	v, ans, err := dns.TXT(e.ctx, e.resolver, name)
-	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeTXT, ans, err))
+	e.trace = append(e.trace, e.memo.lookup(name, mdns.TypeTXT, ans, err))
 	return v, err
 }
 
@@ -463,20 +464,20 @@ func (e *evaluator) addrs(name string) ([]netip.Addr, error) {
 	}
 	name = mdns.Fqdn(name)
 	v, ans, err := dns.AAAA(e.ctx, e.resolver, name)
-	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeAAAA, ans, err))
+	e.trace = append(e.trace, e.memo.lookup(name, mdns.TypeAAAA, ans, err))
 	return v, err
 }
 
 func (e *evaluator) a(name string) ([]netip.Addr, error) {
 	name = mdns.Fqdn(name)
 	v, ans, err := dns.A(e.ctx, e.resolver, name)
-	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeA, ans, err))
+	e.trace = append(e.trace, e.memo.lookup(name, mdns.TypeA, ans, err))
 	return v, err
 }
 
 func (e *evaluator) mx(name string) ([]dns.MX, error) {
 	name = mdns.Fqdn(name)
 	v, ans, err := dns.MXs(e.ctx, e.resolver, name)
-	e.trace = append(e.trace, dns.NewLookup(name, mdns.TypeMX, ans, err))
+	e.trace = append(e.trace, e.memo.lookup(name, mdns.TypeMX, ans, err))
 	return v, err
 }

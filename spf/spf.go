@@ -195,7 +195,7 @@ const (
 
 // Checker evaluates SPF policies. Its zero value is usable: it asks the
 // servers of /etc/resolv.conf and applies the RFC 7208 limits. A Checker is
-// safe for concurrent use; each evaluation keeps its own state.
+// safe for concurrent use, and must not be copied after first use.
 type Checker struct {
 	// Resolver answers DNS questions; nil means a dns.Client using
 	// /etc/resolv.conf.
@@ -217,6 +217,10 @@ type Checker struct {
 	Now func() time.Time
 	// Logger receives one debug line per evaluation; nil means none.
 	Logger *slog.Logger
+
+	// memo keeps parsed records and trace entries between evaluations,
+	// so evaluations over a warm DNS cache do not repeat that work.
+	memo memo
 }
 
 // Query is the SMTP evidence an SPF check rests on.
@@ -336,6 +340,7 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	e := &evaluator{
 		ctx:        ctx,
 		resolver:   resolver,
+		memo:       &c.memo,
 		ip:         ip,
 		maxLookups: orDefault(c.MaxLookups, DefaultMaxLookups),
 		maxVoid:    orDefault(c.MaxVoidLookups, DefaultMaxVoidLookups),
