@@ -46,6 +46,7 @@ func TestVerify(t *testing.T) {
 		msg    func(signed string) string // mutate the signed message
 		ver    func(v *Verifier)
 		opts   []dnstest.Option
+		zone   string // extra zone text
 		noBody bool
 
 		status Status
@@ -66,8 +67,12 @@ func TestVerify(t *testing.T) {
 				assert.Equal(t, CheckPass, r.Body)
 				assert.Equal(t, CheckFail, r.HeaderSignature)
 			}},
-		"key-missing":       {record: "-", status: StatusPermerror, err: ErrKeyMissing},
-		"dns-servfail":      {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
+		"key-missing":  {record: "-", status: StatusPermerror, err: ErrKeyMissing},
+		"dns-servfail": {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
+		"dns-timeout":  {opts: []dnstest.Option{dnstest.WithTimeout(keyName)}, status: StatusTemperror, err: ErrDNS},
+		"key-nodata":   {record: "-", zone: keyName + ". 300 IN A 192.0.2.1\n", status: StatusPermerror, err: ErrKeyMissing},
+		"key-two-records": {zone: txtZone(keyName, "not a key"), status: StatusPass,
+			check: func(t *testing.T, r Result) { assert.Len(t, r.Trace[0].Records, 2) }},
 		"key-revoked":       {record: "v=DKIM1; k=rsa; p=", status: StatusPermerror, err: ErrKeyRevoked},
 		"key-syntax":        {record: "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ", status: StatusPermerror, err: ErrKeySyntax},
 		"key-version":       {record: "v=DKIM2; p=AAAA", status: StatusPermerror, err: ErrKeySyntax},
@@ -128,6 +133,15 @@ func TestVerify(t *testing.T) {
 		"headers-only-changed": {noBody: true, msg: func(s string) string { return strings.Replace(s, "dinner", "lunch", 1) },
 			status: StatusFail, err: ErrBadSignature},
 	}
+	// Every reason is reached by a case here, or, for header_altered, by
+	// TestVerifyPatchwork.
+	reached := map[Reason]bool{ReasonHeaderAltered: true}
+	for _, tc := range cases {
+		reached[ReasonOf(tc.err)] = true
+	}
+	for _, r := range allReasons {
+		assert.True(t, reached[r], "no case reaches %s", r)
+	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -147,6 +161,7 @@ func TestVerify(t *testing.T) {
 			if rec != "-" {
 				zone += txtZone(keyName, rec)
 			}
+			zone += tc.zone
 			v := newVerifier(t, zone, tc.opts...)
 			if tc.ver != nil {
 				tc.ver(v)
