@@ -50,11 +50,11 @@ func TestParseKey(t *testing.T) {
 			assert.True(t, k.Strict())
 			assert.Equal(t, "hello", k.Notes)
 		}},
-		5: {txt: "s=tlsrpt; p=" + p, want: func(t *testing.T, k *Key) { assert.False(t, k.AllowsEmail()) }},
-		6: {txt: "s=*; p=" + p, want: func(t *testing.T, k *Key) { assert.True(t, k.AllowsEmail()) }},
-		7: {txt: "p = " + p[:40] + " \r\n\t" + p[40:], want: func(t *testing.T, k *Key) { assert.Equal(t, 1024, k.Bits) }},
-		8: {txt: "v=DKIM1; k=rsa; p=", err: ErrKeyRevoked},
-		9: {txt: "v=DKIM1; k=rsa", err: ErrKeySyntax},
+		5:  {txt: "s=tlsrpt; p=" + p, want: func(t *testing.T, k *Key) { assert.False(t, k.AllowsEmail()) }},
+		6:  {txt: "s=*; p=" + p, want: func(t *testing.T, k *Key) { assert.True(t, k.AllowsEmail()) }},
+		7:  {txt: "p = " + p[:40] + " \r\n\t" + p[40:], want: func(t *testing.T, k *Key) { assert.Equal(t, 1024, k.Bits) }},
+		8:  {txt: "v=DKIM1; k=rsa; p=", err: ErrKeyRevoked},
+		9:  {txt: "v=DKIM1; k=rsa", err: ErrKeySyntax},
 		10: {txt: "k=rsa; v=DKIM1; p=" + p, err: ErrKeySyntax}, // v= not first
 		11: {txt: "v=DKIM2; p=" + p, err: ErrKeySyntax},
 		12: {txt: "k=dsa; p=" + p, err: ErrKeyUnsupported},
