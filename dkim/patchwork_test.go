@@ -109,7 +109,9 @@ func corpusSignedBodies(t *testing.T) (msgs map[string]*headers.Message, matched
 // 79 of them (10 are multipart, 1 has no text). With LF mail, 29 of the 79
 // are rebuilt; the rest lost what no header tells: a list footer the list
 // signed and Patchwork cut (36), a personal "-- " signature Patchwork cut
-// (9), other (5: replies whose decoded text Patchwork stripped). Mail
+// (9), other (5: replies whose leading blank lines or trailing white
+// space Patchwork's strip() removed, or whose QP encoder escaped only the
+// last of several trailing spaces; two looked at, three not). Mail
 // stored with CRLF line ends keeps the "-- \r" and "____\r" lines Patchwork
 // would cut: 49 of 79 rebuilt.
 const wantMatched = 90
