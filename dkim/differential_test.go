@@ -104,6 +104,7 @@ func TestDifferential(t *testing.T) {
 		"ed._domainkey.football.example.com", keyRecord(t, edKey, ""),
 	)
 	v := newVerifier(t, zone)
+	v.Resolver = &dns.Cache{Resolver: v.Resolver}
 	ctx := context.Background()
 	lookupTXT := func(name string) ([]string, error) {
 		txts, _, err := dns.TXT(ctx, v.Resolver, name)

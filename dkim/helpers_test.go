@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailprov/mailprov/dns/dnstest"
 	"github.com/mailprov/mailprov/headers"
@@ -98,7 +99,10 @@ func txtZone(pairs ...string) string {
 func newVerifier(t testing.TB, zone string, opts ...dnstest.Option) *Verifier {
 	t.Helper()
 	srv := dnstest.NewServer(t, zone, opts...)
-	return &Verifier{Resolver: srv.Resolver()}
+	c := srv.Resolver()
+	// Generous: the machine may be loaded (-race, parallel packages).
+	c.Timeout, c.Attempts = 3*time.Second, 2
+	return &Verifier{Resolver: c}
 }
 
 // signSpec describes a signature testSign makes. It signs with this

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
@@ -69,8 +70,11 @@ func TestVerify(t *testing.T) {
 			}},
 		"key-missing":  {record: "-", status: StatusPermerror, err: ErrKeyMissing},
 		"dns-servfail": {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
-		"dns-timeout":  {opts: []dnstest.Option{dnstest.WithTimeout(keyName)}, status: StatusTemperror, err: ErrDNS},
-		"key-nodata":   {record: "-", zone: keyName + ". 300 IN A 192.0.2.1\n", status: StatusPermerror, err: ErrKeyMissing},
+		"dns-timeout": {opts: []dnstest.Option{dnstest.WithTimeout(keyName)}, status: StatusTemperror, err: ErrDNS,
+			ver: func(v *Verifier) {
+				v.Resolver.(*dns.Client).Timeout, v.Resolver.(*dns.Client).Attempts = 200*time.Millisecond, 1
+			}},
+		"key-nodata": {record: "-", zone: keyName + ". 300 IN A 192.0.2.1\n", status: StatusPermerror, err: ErrKeyMissing},
 		"key-two-records": {zone: txtZone(keyName, "not a key"), status: StatusPass,
 			check: func(t *testing.T, r Result) { assert.Len(t, r.Trace[0].Records, 2) }},
 		"key-revoked":       {record: "v=DKIM1; k=rsa; p=", status: StatusPermerror, err: ErrKeyRevoked},
@@ -342,4 +346,43 @@ func TestVerifyKeyCache(t *testing.T) {
 	assert.Equal(t, want.Name, second[0].Trace[0].Name)
 	assert.Equal(t, "TXT", second[0].Trace[0].Type)
 	assert.Contains(t, second[0].Trace[0].Records[0], "sel._domainkey.example.org.\t300\tIN\tTXT\t\"v=DKIM1; k=rsa; p=")
+}
+
+func TestVerifyLogger(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	var buf strings.Builder
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	v.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	_, err := v.Verify(context.Background(), parse(t, testSign(t, baseMessage, signSpec{key: key})))
+	require.NoError(t, err)
+	assert.Contains(t, buf.String(), "dkim verify")
+	assert.Contains(t, buf.String(), "result=pass")
+}
+
+// TestVerifyConcurrent shares one Verifier (and its key cache) between
+// goroutines; run with -race.
+func TestVerifyConcurrent(t *testing.T) {
+	key := loadKey(t, "ed25519.pem")
+	srv := dnstest.NewServer(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	v := &Verifier{Resolver: &dns.Cache{Resolver: srv.Resolver()}}
+	m := parse(t, testSign(t, baseMessage, signSpec{key: key}))
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 20 {
+				res, err := v.Verify(context.Background(), m)
+				if err == nil && res[0].Status != StatusPass {
+					err = res[0].Err
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-errs)
+	}
 }
