@@ -134,7 +134,7 @@ func (a *Auditor) checkSPF(ctx context.Context, m *headers.Message, r *Report) *
 		return nil
 	}
 	out.IP, out.HELO, out.MailFrom = ip.String(), helo, mailFrom
-	c := &spf.Checker{Resolver: a.Resolver, Logger: a.Logger}
+	c := &spf.Checker{Resolver: a.Resolver, Logger: a.Logger, Now: a.Now}
 	res := c.Check(ctx, spf.Query{IP: ip, MailFrom: mailFrom, HELO: helo})
 	out.Result = &res
 	out.Recorded = recordedSPF(r, ip)
@@ -188,7 +188,13 @@ func originIdentity(m *headers.Message, r *Report) (ip netip.Addr, helo, mailFro
 func recordedSPF(r *Report, ip netip.Addr) *RecordedSPF {
 	for _, rs := range r.ReceivedSPF {
 		if rip, err := netip.ParseAddr(rs.ClientIP); err == nil && rip == ip {
-			return &RecordedSPF{Result: strings.ToLower(rs.Result), AuthServID: rs.Receiver, Field: "Received-SPF"}
+			receiver := rs.Receiver
+			if receiver == "" && r.Origin != nil && r.Origin.Hop < len(r.Received) {
+				// Received-SPF without receiver=: written by the host that
+				// received the origin hop.
+				receiver = r.Received[r.Origin.Hop].By
+			}
+			return &RecordedSPF{Result: strings.ToLower(rs.Result), AuthServID: receiver, Field: "Received-SPF"}
 		}
 	}
 	for _, rec := range r.Recorded {
