@@ -2,12 +2,17 @@ package dkim
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/headers"
 )
 
 func FuzzParseKey(f *testing.F) {
@@ -130,6 +135,52 @@ func FuzzCanonicalizeBody(f *testing.F) {
 		limSum := sha256.Sum256(want[:limit])
 		if !bytes.Equal(lim.Sum(), limSum[:]) || lim.Len() != int64(len(want)) {
 			t.Fatalf("limit %d differs for %q", limit, body)
+		}
+	})
+}
+
+// FuzzVerifySignatureField verifies the example message with its
+// signature field replaced: whatever the field holds, Verify must return
+// a non-empty Status, and a Reason and sentinel for anything but pass.
+func FuzzVerifySignatureField(f *testing.F) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "example.eml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	snap, err := dns.LoadSnapshotFile(filepath.Join("testdata", "example-dns.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := headers.ParseRaw(raw, "example.eml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(m.Fields[0].Value)
+	for _, s := range []string{"", ";", "v=1; a=rsa-sha256; d=example.org; s=mail; h=from; bh=; b=",
+		"v=1; a=ed25519-sha256; c=relaxed; d=example.org; s=mail; h=:::from:from; bh=AA==; b=AA==; l=5; x=1; t=2",
+		"v=1; a=ed25519-sha256; c=simple/relaxed; d=.; s=mail; i=@; h=From; bh=AA==; b=AA==; q=dns/txt"} {
+		f.Add(s)
+	}
+	v := &Verifier{Resolver: snap, AsOf: time.Date(2026, 4, 17, 12, 5, 0, 0, time.UTC)}
+	f.Fuzz(func(t *testing.T, value string) {
+		msg := *m
+		msg.Fields = append([]headers.Field{{Name: "DKIM-Signature", Value: value}}, m.Fields[1:]...)
+		for _, body := range [][]byte{m.Body, nil} {
+			msg.Body = body
+			res, err := v.Verify(context.Background(), &msg)
+			if err != nil || len(res) != 1 {
+				t.Fatalf("Verify: %v, %d results", err, len(res))
+			}
+			r := res[0]
+			if r.Status == "" || r.HeaderSignature == "" || r.Body == "" {
+				t.Fatalf("empty status in %+v", r)
+			}
+			if (r.Status == StatusPass) != (r.Reason == "") || (r.Status == StatusPass) != (r.Err == nil) {
+				t.Fatalf("status %s with reason %q, err %v", r.Status, r.Reason, r.Err)
+			}
+			if r.Err != nil && ReasonOf(r.Err) != r.Reason {
+				t.Fatalf("reason %s but err %v", r.Reason, r.Err)
+			}
 		}
 	})
 }
