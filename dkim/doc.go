@@ -33,7 +33,7 @@
 //     matches, the body is "unchecked", not "fail": the reconstruction, not
 //     the message, may be wrong. When the header signature fails, the
 //     re-spellings of [FieldVariants] are tried for the signed fields (at
-//     most maxVariantTries combinations); a variant is accepted only when
+//     most 256 combinations); a variant is accepted only when
 //     the signature verifies with it, and the re-spelled field names are
 //     listed in Respelled. If variants exist and none verifies, the reason
 //     is header_altered: the archive may have changed the field.
