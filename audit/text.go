@@ -161,7 +161,11 @@ func writeChecks(t *textWriter, r *Report) {
 			continue
 		}
 		d := s.Result
-		t.printf("  %s %-6s d=%s s=%s: %s", t.mark(dkimWord(s)), label, s.Domain, s.Selector, d.Status)
+		mark := t.mark(dkimWord(s))
+		if s.NonStandard {
+			mark = markInfo // informational: never counted as proof
+		}
+		t.printf("  %s %-6s d=%s s=%s: %s", mark, label, s.Domain, s.Selector, d.Status)
 		if d.Reason != "" {
 			t.printf(" (%s)", d.Reason)
 		}
@@ -175,6 +179,12 @@ func writeChecks(t *textWriter, r *Report) {
 		t.printf("\n")
 		if d.Detail != "" {
 			t.printf("           %s\n", d.Detail)
+		}
+	}
+	for _, s := range r.DKIM {
+		if s.NonStandard {
+			t.printf("           (DKIM* is %s: non-standard, for information only)\n", s.Field)
+			break
 		}
 	}
 	if s := r.SPF; s != nil && s.Result != nil {

@@ -1,0 +1,81 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mailprov/mailprov/audit"
+	"github.com/mailprov/mailprov/dns"
+)
+
+const sampleTextGolden = "testdata/2221996.audit.golden.txt"
+
+// TestSampleText pins the human report of the sample: verdict first, one
+// line per check with its mark, then the hop timeline.
+func TestSampleText(t *testing.T) {
+	snap, err := dns.LoadSnapshotFile(sampleSnapshot)
+	require.NoError(t, err)
+	a := &audit.Auditor{Resolver: snap, DNSSource: "snapshot", Now: func() time.Time { return sampleNow }}
+	r := a.Audit(context.Background(), loadSample(t))
+
+	var plain bytes.Buffer
+	require.NoError(t, audit.WriteText(&plain, r, audit.TextOptions{}))
+	got := plain.String()
+	if *update {
+		require.NoError(t, os.WriteFile(sampleTextGolden, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(sampleTextGolden)
+	require.NoError(t, err, "run go test ./audit -run TestSampleText -update")
+	assert.Equal(t, string(want), got)
+
+	lines := strings.Split(got, "\n")
+	assert.True(t, strings.HasPrefix(lines[1], "AUTHENTIC [verified]"), "the verdict comes first: %q", lines[1])
+	assert.Less(t, strings.Index(got, "Checks"), strings.Index(got, "Path (oldest first)"))
+	assert.NotContains(t, got, "\x1b[")
+
+	var colored bytes.Buffer
+	require.NoError(t, audit.WriteText(&colored, r, audit.TextOptions{Color: true}))
+	assert.Contains(t, colored.String(), "\x1b[32m✓\x1b[0m")
+}
+
+func TestAuthenticationResults(t *testing.T) {
+	snap, err := dns.LoadSnapshotFile(sampleSnapshot)
+	require.NoError(t, err)
+	a := &audit.Auditor{Resolver: snap, AsOfMessageDate: true, Now: func() time.Time { return sampleNow }}
+	r := a.Audit(context.Background(), loadSample(t))
+	got := audit.AuthenticationResults("mx.example.net", r)
+	assert.Equal(t, "mx.example.net; dkim=pass header.d=gmail.com; spf=pass smtp.mailfrom=zhangckid@gmail.com; dmarc=pass header.from=gmail.com", strings.Join(strings.Fields(got), " "))
+}
+
+func TestParseAsOf(t *testing.T) {
+	for i, tc := range []struct {
+		in      string
+		at      time.Time
+		message bool
+		bad     bool
+	}{
+		0: {in: ""},
+		1: {in: "now"},
+		2: {in: "message", message: true},
+		3: {in: "1667843664", at: time.Unix(1667843664, 0).UTC()},
+		4: {in: "2026-04-10T23:04:46+08:00", at: time.Date(2026, 4, 10, 15, 4, 46, 0, time.UTC)},
+		5: {in: "2026-04-10", at: time.Date(2026, 4, 10, 0, 0, 0, 0, time.UTC)},
+		6: {in: "last tuesday", bad: true},
+	} {
+		at, message, err := audit.ParseAsOf(tc.in)
+		if tc.bad {
+			assert.ErrorIs(t, err, audit.ErrBadTime, "%d", i)
+			continue
+		}
+		require.NoError(t, err, "%d", i)
+		assert.True(t, tc.at.Equal(at), "%d: %v", i, at)
+		assert.Equal(t, tc.message, message, "%d", i)
+	}
+}
