@@ -78,6 +78,12 @@ func grade(r *Report) *Verdict {
 	case arcVouches(r, fromDomain):
 		v.Authentic, v.Level = true, LevelVouchedByARC
 		v.Summary = fmt.Sprintf("original proof broken in transit; a valid ARC chain sealed by %s vouches for %s", arcSealers(r.ARC), fromDomain)
+	case broken != nil && !tempfail && relayedBy(r) != "":
+		// Lists rewrite Subject and add footers: a broken signature on
+		// relayed mail says "altered in transit", not "forged".
+		v.Level = LevelUnverifiable
+		v.Summary = fmt.Sprintf("the %s signature was broken in transit, probably by %s; nothing else vouches for %s", broken.Domain, relayedBy(r), fromDomain)
+		v.Reasons = append(v.Reasons, signatureFacts(broken)...)
 	case broken != nil && !tempfail:
 		v.Level = LevelForged
 		v.Summary = fmt.Sprintf("the %s signature does not verify: these header fields are not what %s signed", broken.Domain, broken.Domain)
@@ -96,6 +102,18 @@ func grade(r *Report) *Verdict {
 		v.Reasons = append(v.Reasons, "relayed through the list "+r.Message.List.ID)
 	}
 	return v
+}
+
+// relayedBy names the list or forwarder a message passed through, if the
+// header shows one: its List-Id, or the newest ARC sealer.
+func relayedBy(r *Report) string {
+	if r.Message.List != nil && r.Message.List.ID != "" {
+		return "the list " + r.Message.List.ID
+	}
+	if r.ARC != nil && len(r.ARC.Sets) > 0 {
+		return "the forwarder " + r.ARC.Sets[len(r.ARC.Sets)-1].Sealer
+	}
+	return ""
 }
 
 func bodyWord(d *dkim.Result) string {
@@ -215,7 +233,12 @@ func arcVouches(r *Report, fromDomain string) bool {
 		}
 		switch rec.Method {
 		case "dkim":
-			if aligned(rec.Properties["header.d"], fromDomain) {
+			d := rec.Properties["header.d"]
+			if d == "" {
+				// Some sealers record only header.i=@domain.
+				_, d, _ = strings.Cut(rec.Properties["header.i"], "@")
+			}
+			if aligned(d, fromDomain) {
 				return true
 			}
 		case "dmarc":
