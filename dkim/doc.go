@@ -59,6 +59,10 @@
 //     warning added.
 //   - The key lookup's NXDOMAIN or NODATA is permerror key_missing; any
 //     other DNS failure is temperror dns_error.
+//   - The body hash needs no key, so it is checked before the key lookup:
+//     a signature whose key has since been removed or revoked still
+//     reports Body pass or fail (and the rebuilt candidate), with the key
+//     problem as its Status and Reason.
 //
 // # Notable divergences
 //

@@ -3,6 +3,8 @@ package dkim
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -97,4 +99,28 @@ func TestVerifyPatchwork(t *testing.T) {
 		require.ErrorIs(t, r.Err, ErrBadSignature)
 		assert.Equal(t, ReasonBadSignature, r.Reason)
 	})
+}
+
+// TestVerifyPatchworkSample checks the real Patchwork patch of
+// ../shared/samples: its gmail key is not available offline, but the
+// rebuilt body must still match bh=.
+func TestVerifyPatchworkSample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(sharedDir, "samples", "patchwork-2221996.json"))
+	if err != nil {
+		t.Skip("../shared not present: ", err)
+	}
+	m, err := headers.ParsePatchwork(b, "patchwork-2221996.json")
+	require.NoError(t, err)
+	v := newVerifier(t, "")
+	res, err := v.Verify(context.Background(), m)
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	r := res[0]
+	assert.Equal(t, StatusPermerror, r.Status)
+	require.ErrorIs(t, r.Err, ErrKeyMissing)
+	assert.Equal(t, CheckPass, r.Body)
+	assert.Equal(t, CheckUnchecked, r.HeaderSignature)
+	assert.Equal(t, "rebuilt", r.BodySource)
+	assert.NotEmpty(t, r.BodyCandidate)
+	assert.Equal(t, "gmail.com", r.Domain)
 }

@@ -266,21 +266,56 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		return r
 	}
 
+	// The body needs no key: check it first, so that a result whose key is
+	// gone (rotated, revoked) still says whether the body is intact.
+	limit := int64(-1)
+	if sig.Length != nil {
+		limit = *sig.Length
+	}
+	var bodyLen int64
+	var bodyNote string
+	switch {
+	case st.m.Body != nil:
+		sum, n := st.messageBody(sig.BodyCanon, h, limit)
+		r.BodySource, bodyLen = "message", n
+		r.Body = checkOf(subtle.ConstantTimeCompare(sum, sig.BodyHash) == 1)
+	case st.m.Patchwork != nil:
+		label, n, tried, ok := st.matchCandidate(sig.BodyCanon, h, limit, sig.BodyHash)
+		if ok {
+			r.Body, r.BodySource, r.BodyCandidate, bodyLen = CheckPass, "rebuilt", label, n
+		} else {
+			bodyNote = "body not stored"
+			if tried > 0 {
+				bodyNote = fmt.Sprintf("none of %d rebuilt bodies matches bh=", tried)
+				r.Warnings = append(r.Warnings, bodyNote)
+			}
+		}
+	default:
+		bodyNote = "body not available"
+	}
+
 	key, lookup, err := lookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain, &st.v.keys)
 	r.Trace = append(r.Trace, lookup)
 	keyName := sig.Selector + "._domainkey." + sig.Domain
+	var bodyOnly string
+	switch r.Body {
+	case CheckPass:
+		bodyOnly = " The body matches bh=."
+	case CheckFail:
+		bodyOnly = " The body does not match bh=."
+	}
 	switch {
 	case errors.Is(err, ErrKeyMissing):
-		r.set(StatusPermerror, err, "No key record at "+keyName+".")
+		r.set(StatusPermerror, err, "No key record at "+keyName+"."+bodyOnly)
 		return r
 	case errors.Is(err, ErrDNS):
-		r.set(StatusTemperror, err, "The key lookup for "+keyName+" failed: "+lookup.Result+".")
+		r.set(StatusTemperror, err, "The key lookup for "+keyName+" failed: "+lookup.Result+"."+bodyOnly)
 		return r
 	case errors.Is(err, ErrKeyRevoked):
-		r.set(StatusPermerror, err, "The key at "+keyName+" is revoked (empty p=).")
+		r.set(StatusPermerror, err, "The key at "+keyName+" is revoked (empty p=)."+bodyOnly)
 		return r
 	case err != nil:
-		r.set(StatusPermerror, err, "The key record at "+keyName+" cannot be used: "+err.Error()+".")
+		r.set(StatusPermerror, err, "The key record at "+keyName+" cannot be used: "+err.Error()+"."+bodyOnly)
 		return r
 	}
 	r.KeyBits = key.Bits
@@ -309,33 +344,6 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		r.set(StatusPermerror, fmt.Errorf("%w: %d bits", ErrKeyTooSmall, key.Bits),
 			fmt.Sprintf("The RSA key has %d bits, fewer than the %d RFC 8301 requires.", key.Bits, st.minBits()))
 		return r
-	}
-
-	// The body.
-	limit := int64(-1)
-	if sig.Length != nil {
-		limit = *sig.Length
-	}
-	var bodyLen int64
-	var bodyNote string
-	switch {
-	case st.m.Body != nil:
-		sum, n := st.messageBody(sig.BodyCanon, h, limit)
-		r.BodySource, bodyLen = "message", n
-		r.Body = checkOf(subtle.ConstantTimeCompare(sum, sig.BodyHash) == 1)
-	case st.m.Patchwork != nil:
-		label, n, tried, ok := st.matchCandidate(sig.BodyCanon, h, limit, sig.BodyHash)
-		if ok {
-			r.Body, r.BodySource, r.BodyCandidate, bodyLen = CheckPass, "rebuilt", label, n
-		} else {
-			bodyNote = "body not stored"
-			if tried > 0 {
-				bodyNote = fmt.Sprintf("none of %d rebuilt bodies matches bh=", tried)
-				r.Warnings = append(r.Warnings, bodyNote)
-			}
-		}
-	default:
-		bodyNote = "body not available"
 	}
 
 	// The header signature.

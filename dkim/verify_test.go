@@ -68,7 +68,16 @@ func TestVerify(t *testing.T) {
 				assert.Equal(t, CheckPass, r.Body)
 				assert.Equal(t, CheckFail, r.HeaderSignature)
 			}},
-		"key-missing":  {record: "-", status: StatusPermerror, err: ErrKeyMissing},
+		"key-missing": {record: "-", status: StatusPermerror, err: ErrKeyMissing,
+			check: func(t *testing.T, r Result) {
+				// The body is checked without the key.
+				assert.Equal(t, CheckPass, r.Body)
+				assert.Equal(t, CheckUnchecked, r.HeaderSignature)
+				assert.Contains(t, r.Detail, "The body matches bh=.")
+			}},
+		"key-missing-body-changed": {record: "-", msg: func(s string) string { return strings.Replace(s, "hungry", "Hungry", 1) },
+			status: StatusPermerror, err: ErrKeyMissing,
+			check: func(t *testing.T, r Result) { assert.Equal(t, CheckFail, r.Body) }},
 		"dns-servfail": {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
 		"dns-timeout": {opts: []dnstest.Option{dnstest.WithTimeout(keyName)}, status: StatusTemperror, err: ErrDNS,
 			ver: func(v *Verifier) {
