@@ -207,6 +207,12 @@ func (b *BodyHasher) contentBytes(p []byte) {
 // emit passes canonical bytes to the hash, through a small buffer, up to
 // the limit.
 func (b *BodyHasher) emit(p []byte) {
+	if b.limit < 0 && len(p) <= len(b.buf)-b.nbuf {
+		b.n += int64(len(p))
+		b.hashed += int64(len(p))
+		b.nbuf += copy(b.buf[b.nbuf:], p)
+		return
+	}
 	b.n += int64(len(p))
 	if b.limit >= 0 {
 		room := b.limit - b.hashed

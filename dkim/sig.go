@@ -55,7 +55,7 @@ func SelectFields(fields []headers.Field, names []string) []headers.Field {
 		name = strings.TrimSpace(name)
 		u := -1
 		for i := range used {
-			if strings.EqualFold(used[i].name, name) {
+			if asciiEqualFold(used[i].name, name) {
 				u = i
 				break
 			}
@@ -66,7 +66,7 @@ func SelectFields(fields []headers.Field, names []string) []headers.Field {
 		}
 		i := used[u].next - 1
 		for ; i >= 0; i-- {
-			if strings.EqualFold(fields[i].Name, name) {
+			if asciiEqualFold(fields[i].Name, name) {
 				break
 			}
 		}
@@ -78,6 +78,12 @@ func SelectFields(fields []headers.Field, names []string) []headers.Field {
 		used[u].next = i
 	}
 	return out
+}
+
+// asciiEqualFold is strings.EqualFold for field names, which are ASCII
+// (RFC 5322 §2.2): names of different lengths never match.
+func asciiEqualFold(a, b string) bool {
+	return len(a) == len(b) && strings.EqualFold(a, b)
 }
 
 // HeaderHash returns the hash, made with h, of the signed header fields
