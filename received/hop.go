@@ -199,7 +199,7 @@ func Parse(value string) (Hop, error) {
 	var buf [64]token
 	lx := newLexer(value)
 	toks := lx.lex(buf[:0])
-	if lx.unbalanced {
+	if !lx.balanced() {
 		h.warn(warnUnbalanced)
 	}
 	p := parser{s: value, h: h}

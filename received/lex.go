@@ -1,5 +1,7 @@
 package received
 
+import "strings"
+
 // The lexer splits a Received value into tokens without copying: every
 // token text is a substring of the input. It runs in time linear in the
 // input, including for unbalanced parentheses, brackets and quotes.
@@ -22,18 +24,44 @@ type token struct {
 	end   int // offset just past the token's last byte
 }
 
+// Byte classes, so the lexer's inner loops test one table entry per byte.
+const (
+	clSpace       uint8 = 1 << iota // white space
+	clWordEnd                       // ends a word: space ; ( ) "
+	clBracketStop                   // ends the search for a "]": [ ( ) < > ; newline
+	clAngleStop                     // ends the search for a ">": [ ] ( ) < ; space
+)
+
+var byteClass = [256]uint8{
+	' ':  clSpace | clWordEnd | clAngleStop,
+	'\t': clSpace | clWordEnd | clAngleStop,
+	'\n': clSpace | clWordEnd | clAngleStop | clBracketStop,
+	'\r': clSpace | clWordEnd | clAngleStop,
+	'\f': clSpace | clWordEnd | clAngleStop,
+	'\v': clSpace | clWordEnd | clAngleStop,
+	';':  clWordEnd | clBracketStop | clAngleStop,
+	'(':  clWordEnd | clBracketStop | clAngleStop,
+	')':  clWordEnd | clBracketStop | clAngleStop,
+	'"':  clWordEnd,
+	'[':  clBracketStop | clAngleStop,
+	']':  clAngleStop,
+	'<':  clBracketStop | clAngleStop,
+	'>':  clBracketStop,
+}
+
+func isSpace(c byte) bool { return byteClass[c]&clSpace != 0 }
+
 // lexer holds the state of one tokenisation.
 type lexer struct {
 	s string
 	// match maps the offset of an opening parenthesis to the offset of its
-	// closing one (+1, so 0 means unmatched). It is only built when the
-	// parentheses of s are not balanced; balanced input takes the fast path.
-	match      []int32
-	unbalanced bool
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+	// closing one (+1, so 0 means unmatched). It is built only when a
+	// parenthesis is found unclosed; until then a forward scan finds each
+	// closing one, which is linear while the parentheses nest properly.
+	match []int32
+	// stray is set when a ")" closing nothing was skipped, and
+	// quotedParen when a quoted string holds a parenthesis.
+	stray, quotedParen bool
 }
 
 // balanced reports whether the parentheses of s nest properly.
@@ -53,64 +81,67 @@ func balanced(s string) bool {
 	return depth == 0
 }
 
-func newLexer(s string) lexer {
-	l := lexer{s: s}
-	if !balanced(s) {
-		l.unbalanced = true
-		l.match = make([]int32, len(s))
-		var stack []int32
-		for i := 0; i < len(s); i++ {
-			switch s[i] {
-			case '(':
-				stack = append(stack, int32(i))
-			case ')':
-				if n := len(stack); n > 0 {
-					l.match[stack[n-1]] = int32(i) + 1
-					stack = stack[:n-1]
-				}
-			}
-		}
+func newLexer(s string) lexer { return lexer{s: s} }
+
+// balanced reports whether the parentheses of the lexed string nest
+// properly; it is valid after lex. Outside quoted strings every
+// parenthesis is either inside a comment token (which nests properly), a
+// stray ")" or an unclosed "(", so only a parenthesis in a quoted string
+// needs a second look.
+func (l *lexer) balanced() bool {
+	if l.quotedParen {
+		return balanced(l.s)
 	}
-	return l
+	return l.match == nil && !l.stray
 }
 
 // closeParen returns the offset of the parenthesis closing the one at i, or
 // -1 if it has none.
 func (l *lexer) closeParen(i int) int {
-	if l.unbalanced {
-		return int(l.match[i]) - 1
-	}
-	depth := 0
-	for j := i; j < len(l.s); j++ {
-		switch l.s[j] {
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				return j
+	if l.match == nil {
+		depth := 0
+		for j := i; j < len(l.s); j++ {
+			switch l.s[j] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+				if depth == 0 {
+					return j
+				}
+			}
+		}
+		// Unclosed: from now on look matches up in a table, so that a run
+		// of unclosed parentheses is not scanned again from each of them.
+		// The table pairs parentheses as the forward scan does.
+		l.match = make([]int32, len(l.s))
+		var stack []int32
+		for k := 0; k < len(l.s); k++ {
+			switch l.s[k] {
+			case '(':
+				stack = append(stack, int32(k))
+			case ')':
+				if n := len(stack); n > 0 {
+					l.match[stack[n-1]] = int32(k) + 1
+					stack = stack[:n-1]
+				}
 			}
 		}
 	}
-	return -1
+	return int(l.match[i]) - 1
 }
 
 // scanTo returns the offset of the first close byte after i, or -1 when a
-// byte in stop (or the end) comes first. Stopping early keeps repeated
-// unclosed openers linear.
-func scanTo(s string, i int, close byte, stopSpace bool, stop string) int {
+// byte of class stop (or the end) comes first. Stopping early keeps
+// repeated unclosed openers linear.
+func scanTo(s string, i int, close byte, stop uint8) int {
 	for j := i + 1; j < len(s); j++ {
 		c := s[j]
 		if c == close {
 			return j
 		}
-		if stopSpace && isSpace(c) {
+		if byteClass[c]&stop != 0 {
 			return -1
-		}
-		for k := 0; k < len(stop); k++ {
-			if c == stop[k] {
-				return -1
-			}
 		}
 	}
 	return -1
@@ -132,6 +163,7 @@ func (l *lexer) lex(dst []token) []token {
 			continue
 		case c == ')':
 			// A stray closing parenthesis: skip it.
+			l.stray = true
 			i++
 			continue
 		case c == '(':
@@ -144,7 +176,7 @@ func (l *lexer) lex(dst []token) []token {
 			i++
 			continue
 		case c == '[':
-			if j := scanTo(s, i, ']', false, "[()<>;\n"); j >= 0 {
+			if j := scanTo(s, i, ']', clBracketStop); j >= 0 {
 				dst = append(dst, token{kind: tokBracket, text: s[i+1 : j], start: i, end: j + 1})
 				i = j + 1
 				continue
@@ -154,7 +186,7 @@ func (l *lexer) lex(dst []token) []token {
 			for i+n < len(s) && s[i+n] == '<' {
 				n++
 			}
-			if j := scanTo(s, i+n-1, '>', true, "<()[];"); j >= 0 {
+			if j := scanTo(s, i+n-1, '>', clAngleStop); j >= 0 {
 				e := j
 				for k := 1; k < n && e+1 < len(s) && s[e+1] == '>'; k++ {
 					e++
@@ -171,7 +203,10 @@ func (l *lexer) lex(dst []token) []token {
 				continue
 			}
 		case c == '"':
-			if j := scanTo(s, i, '"', false, ""); j >= 0 {
+			if j := scanTo(s, i, '"', 0); j >= 0 {
+				if !l.quotedParen && strings.ContainsAny(s[i+1:j], "()") {
+					l.quotedParen = true
+				}
 				dst = append(dst, token{kind: tokQuoted, text: s[i+1 : j], start: i, end: j + 1})
 				i = j + 1
 				continue
@@ -182,16 +217,18 @@ func (l *lexer) lex(dst []token) []token {
 		j := i + 1
 		for j < len(s) {
 			d := s[j]
-			if isSpace(d) || d == ';' || d == '(' || d == ')' || d == '"' {
-				break
-			}
-			// "Verified[1.2.3.4]" splits before a bracket that closes;
-			// an opener that does not close stays in the word.
-			if d == '[' && scanTo(s, j, ']', false, "[()<>;\n") >= 0 {
-				break
-			}
-			if d == '<' && scanTo(s, j, '>', true, "<()[];") >= 0 {
-				break
+			if cl := byteClass[d]; cl != 0 {
+				if cl&clWordEnd != 0 {
+					break
+				}
+				// "Verified[1.2.3.4]" splits before a bracket that closes;
+				// an opener that does not close stays in the word.
+				if d == '[' && scanTo(s, j, ']', clBracketStop) >= 0 {
+					break
+				}
+				if d == '<' && scanTo(s, j, '>', clAngleStop) >= 0 {
+					break
+				}
 			}
 			j++
 		}
