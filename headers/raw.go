@@ -27,6 +27,11 @@ func ParseRaw(data []byte, name string) (*Message, error) {
 }
 
 // splitHeader fills m.Fields and m.Body from data.
+//
+// The header, up to and including the empty line, is copied into one
+// string; names, and values written with CRLF line ends, are substrings of
+// it, so a field costs no allocation of its own. Only a folded value whose
+// line ends are not exactly CRLF is rebuilt, with CRLF between its lines.
 func (m *Message) splitHeader(data []byte) error {
 	defects := 0
 	defect := func(format string, args ...any) {
@@ -38,17 +43,29 @@ func (m *Message) splitHeader(data []byte) error {
 			m.Defects = append(m.Defects, "more defects not listed")
 		}
 	}
-	var cur *strings.Builder
-	var curName string
+	hdr := string(data[:headerLen(data)])
+	m.Fields = make([]Field, 0, min(strings.Count(hdr, "\n")+1, maxPrealloc))
+	var (
+		open         bool   // a field is being read
+		curName      string // its name
+		vStart, vEnd int    // its value is hdr[vStart:vEnd] when built is nil
+		built        []byte // its value, when not contiguous in hdr
+	)
 	flush := func() {
-		if cur != nil {
-			m.Fields = append(m.Fields, Field{Name: curName, Value: cur.String()})
-			cur = nil
+		if !open {
+			return
 		}
+		v := hdr[vStart:vEnd]
+		if built != nil {
+			v = string(built)
+		}
+		m.Fields = append(m.Fields, Field{Name: curName, Value: v})
+		open, built = false, nil
 	}
 	rest := data
 	lineNo := 0
 	for len(rest) > 0 {
+		start := len(data) - len(rest) // offset of the line in data and hdr
 		var line []byte
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
 			line, rest = rest[:i+1], rest[i+1:]
@@ -56,7 +73,7 @@ func (m *Message) splitHeader(data []byte) error {
 			line, rest = rest, nil
 		}
 		lineNo++
-		content := bytes.TrimRight(line, "\r\n")
+		content := trimLineEnd(line)
 		if len(content) == 0 && len(line) > 0 && (line[0] == '\n' || line[0] == '\r') {
 			// The empty line: the body follows.
 			flush()
@@ -67,15 +84,23 @@ func (m *Message) splitHeader(data []byte) error {
 			return m.checkFields()
 		}
 		if content[0] == ' ' || content[0] == '\t' {
-			if cur == nil {
+			if !open {
 				if len(m.Fields) == 0 {
 					return ErrUnrecognized
 				}
 				defect("line %d: continuation line without a field", lineNo)
 				continue
 			}
-			cur.WriteString("\r\n")
-			cur.Write(content)
+			end := start + len(content)
+			if built == nil && start == vEnd+2 && hdr[vEnd:start] == "\r\n" {
+				vEnd = end
+				continue
+			}
+			if built == nil {
+				built = append(make([]byte, 0, vEnd-vStart+2+len(content)), hdr[vStart:vEnd]...)
+			}
+			built = append(built, "\r\n"...)
+			built = append(built, hdr[start:end]...)
 			continue
 		}
 		colon := bytes.IndexByte(content, ':')
@@ -101,12 +126,43 @@ func (m *Message) splitHeader(data []byte) error {
 		if len(fname) != colon {
 			defect("line %d: white space before the colon of %.40q", lineNo, fname)
 		}
-		curName = string(fname)
-		cur = &strings.Builder{}
-		cur.Write(content[colon+1:])
+		open = true
+		curName = hdr[start : start+len(fname)]
+		vStart, vEnd = start+colon+1, start+len(content)
 	}
 	flush()
 	return m.checkFields()
+}
+
+// trimLineEnd is bytes.TrimRight(line, "\r\n"), without building a set.
+func trimLineEnd(line []byte) []byte {
+	n := len(line)
+	for n > 0 && (line[n-1] == '\n' || line[n-1] == '\r') {
+		n--
+	}
+	return line[:n]
+}
+
+// maxPrealloc bounds the fields splitHeader makes room for up front, so a
+// header of many short lines that are not fields costs little memory.
+const maxPrealloc = 128
+
+// headerLen returns the length of data's header including the empty line
+// that ends it (a line of nothing but CRs before its LF, or of CRs at the
+// end of data), or len(data) when there is none.
+func headerLen(data []byte) int {
+	for off := 0; off < len(data); {
+		i := bytes.IndexByte(data[off:], '\n')
+		end := len(data)
+		if i >= 0 {
+			end = off + i + 1
+		}
+		if len(trimLineEnd(data[off:end])) == 0 {
+			return end
+		}
+		off = end
+	}
+	return len(data)
 }
 
 // maxDefects bounds Message.Defects, so garbage input costs little memory.
