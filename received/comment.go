@@ -73,31 +73,31 @@ func (p *parser) comment(c string) {
 			return token{}, false
 		}
 		switch {
-		case strings.EqualFold(w, "envelope-from") || strings.EqualFold(w, "envelope-sender") ||
-			strings.EqualFold(w, "return-path") || strings.EqualFold(w, "envelope-from:"):
+		case equalFold(w, "envelope-from") || equalFold(w, "envelope-sender") ||
+			equalFold(w, "return-path") || equalFold(w, "envelope-from:"):
 			if n, ok := next(); ok && (n.kind == tokAngle || n.kind == tokWord) && h.EnvelopeFrom == "" {
 				h.EnvelopeFrom = n.text
 				i++
 			}
-		case strings.EqualFold(w, "authenticated"):
+		case equalFold(w, "authenticated"):
 			h.Authenticated = true
 			if n, ok := next(); ok && n.kind == tokWord {
 				switch {
-				case strings.EqualFold(n.text, "as") && i+2 < len(ts):
+				case equalFold(n.text, "as") && i+2 < len(ts):
 					setAuth(h, ts[i+2].text)
-				case strings.EqualFold(n.text, "sender:") && i+2 < len(ts):
+				case equalFold(n.text, "sender:") && i+2 < len(ts):
 					setAuth(h, ts[i+2].text)
-				case strings.EqualFold(n.text, "user") && i+2 < len(ts):
+				case equalFold(n.text, "user") && i+2 < len(ts):
 					setAuth(h, ts[i+2].text)
 				}
 			}
-		case strings.EqualFold(w, "auth:"):
+		case equalFold(w, "auth:"):
 			// Courier / CommuniGate: "AUTH: LOGIN user, TLS: ..."
 			h.Authenticated = true
 			if i+2 < len(ts) && ts[i+2].kind == tokWord {
 				setAuth(h, ts[i+2].text)
 			}
-		case strings.EqualFold(w, "ssl:") || strings.EqualFold(w, "tls:"):
+		case equalFold(w, "ssl:") || equalFold(w, "tls:"):
 			if n, ok := next(); ok && n.kind == tokWord {
 				p.courierTLS(n.text)
 			}
@@ -178,7 +178,7 @@ func (p *parser) postfixTLS(c string) {
 		switch {
 		case i == 1 && w.kind == tokWord:
 			t.Version = normVersion(w.text)
-		case w.kind == tokWord && strings.EqualFold(w.text, "cipher") && i+1 < len(ts) && t.Cipher == "":
+		case w.kind == tokWord && equalFold(w.text, "cipher") && i+1 < len(ts) && t.Cipher == "":
 			t.Cipher = ts[i+1].text
 		case w.kind == tokComment && t.Bits == 0 && strings.HasSuffix(w.text, "bits"):
 			s, _, _ := strings.Cut(w.text, "/")
@@ -285,7 +285,7 @@ func isHostname(s string) bool {
 
 // noName reports whether an MTA wrote a placeholder instead of a name.
 func noName(s string) bool {
-	return strings.EqualFold(s, "unknown") || strings.EqualFold(s, "softdnserr") || s == ""
+	return equalFold(s, "unknown") || equalFold(s, "softdnserr") || s == ""
 }
 
 // ipChars reports whether s holds only what an address (with a port or

@@ -21,7 +21,7 @@ func month(w string) int {
 		return 0
 	}
 	for i, m := range monthNames {
-		if strings.EqualFold(w[:3], m) && (len(w) == 3 || isMonthLong(w, i)) {
+		if equalFold(w[:3], m) && (len(w) == 3 || isMonthLong(w, i)) {
 			return i + 1
 		}
 	}
@@ -31,7 +31,7 @@ func month(w string) int {
 var monthLong = [...]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 
 func isMonthLong(w string, i int) bool {
-	return strings.EqualFold(w, monthLong[i]) || (len(w) == 4 && w[3] == '.')
+	return equalFold(w, monthLong[i]) || (len(w) == 4 && w[3] == '.')
 }
 
 func isDayName(w string) bool {
@@ -40,7 +40,7 @@ func isDayName(w string) bool {
 		return false
 	}
 	for _, d := range dayNames {
-		if strings.EqualFold(w[:3], d) {
+		if equalFold(w[:3], d) {
 			return len(w) == 3 || strings.HasSuffix(strings.ToLower(w), "day")
 		}
 	}

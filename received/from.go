@@ -59,7 +59,7 @@ func (p *parser) from(base string, ts []token, top bool) {
 			}
 		case tokWord:
 			// obtuse smtpd: `host(ip), claiming to be "helo"`.
-			if strings.EqualFold(t.text, "be") && i+1 < len(ts) && ts[i+1].kind == tokQuoted {
+			if equalFold(t.text, "be") && i+1 < len(ts) && ts[i+1].kind == tokQuoted {
 				explicit, hasExplicit = ts[i+1].text, true
 			}
 		case tokComment:
@@ -75,7 +75,7 @@ func (p *parser) from(base string, ts []token, top bool) {
 				case tokWord:
 					w := u.text
 					switch {
-					case strings.EqualFold(w, "HELO") || strings.EqualFold(w, "EHLO") || strings.EqualFold(w, "LHLO"):
+					case equalFold(w, "HELO") || equalFold(w, "EHLO") || equalFold(w, "LHLO"):
 						hasExplicit = true
 						explicit = ""
 						if j+1 < len(in) && (in[j+1].kind == tokWord || in[j+1].kind == tokBracket) {
@@ -94,13 +94,13 @@ func (p *parser) from(base string, ts []token, top bool) {
 							h.From.Ident = w[6:]
 						}
 						continue
-					case strings.EqualFold(w, "account"):
+					case equalFold(w, "account"):
 						if j+1 < len(in) && in[j+1].kind == tokWord {
 							setAuth(h, in[j+1].text)
 							j++
 						}
 						continue
-					case strings.EqualFold(w, "verified"):
+					case equalFold(w, "verified"):
 						verified = true
 						continue
 					}
@@ -244,7 +244,7 @@ func (p *parser) from(base string, ts []token, top bool) {
 	if noName(h.From.RDNS) {
 		h.From.RDNS = ""
 	}
-	if strings.EqualFold(h.From.HELO, "unknown") && !hasExplicit {
+	if equalFold(h.From.HELO, "unknown") && !hasExplicit {
 		h.From.HELO = ""
 	}
 	_ = top

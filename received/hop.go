@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Errors returned by [Parse]. Parse returns an error only when the value
@@ -147,24 +148,24 @@ const (
 func keyword(w string) int {
 	switch len(w) {
 	case 2:
-		if strings.EqualFold(w, "by") {
+		if equalFold(w, "by") {
 			return kwBy
 		}
-		if strings.EqualFold(w, "id") {
+		if equalFold(w, "id") {
 			return kwID
 		}
 	case 3:
-		if strings.EqualFold(w, "via") {
+		if equalFold(w, "via") {
 			return kwVia
 		}
-		if strings.EqualFold(w, "for") {
+		if equalFold(w, "for") {
 			return kwFor
 		}
 	case 4:
-		if strings.EqualFold(w, "from") {
+		if equalFold(w, "from") {
 			return kwFrom
 		}
-		if strings.EqualFold(w, "with") {
+		if equalFold(w, "with") {
 			return kwWith
 		}
 	}
@@ -284,7 +285,7 @@ func (p *parser) parse(toks []token) {
 		case seen[k]:
 			if k == kwWith {
 				// "with ESMTP with STARTTLS": the second names the TLS.
-				if i+1 < len(clauses) && clauses[i+1].kind == tokWord && strings.EqualFold(clauses[i+1].text, "STARTTLS") {
+				if i+1 < len(clauses) && clauses[i+1].kind == tokWord && equalFold(clauses[i+1].text, "STARTTLS") {
 					h.tls()
 				}
 			}
@@ -306,7 +307,7 @@ func (p *parser) parse(toks []token) {
 	// A leading "(from host [ip])" comment stands for the from clause.
 	if !seen[kwFrom] && !lead.empty() && clauses[0].kind == tokComment {
 		inner := clauses[0].text
-		if len(inner) > 5 && strings.EqualFold(inner[:5], "from ") {
+		if len(inner) > 5 && equalFold(inner[:5], "from ") {
 			var ib [16]token
 			il := newLexer(inner)
 			it := il.lex(ib[:0])
@@ -380,7 +381,7 @@ func (p *parser) words(ts []token) string {
 	n := 0
 	for n < len(ts) && (ts[n].kind == tokWord || ts[n].kind == tokBracket) {
 		w := ts[n].text
-		if strings.EqualFold(w, "tls") || strings.EqualFold(w, "envelope-from") || strings.EqualFold(w, "envelope-sender") {
+		if equalFold(w, "tls") || equalFold(w, "envelope-from") || equalFold(w, "envelope-sender") {
 			break
 		}
 		n++
@@ -491,9 +492,9 @@ func (p *parser) word(ts []token, i int) {
 	}
 	next := ts[i+1]
 	switch {
-	case strings.EqualFold(w, "tls") && next.kind == tokWord:
+	case equalFold(w, "tls") && next.kind == tokWord:
 		p.h.tls().Cipher = next.text
-	case (strings.EqualFold(w, "envelope-from") || strings.EqualFold(w, "envelope-sender")) && (next.kind == tokAngle || next.kind == tokWord):
+	case (equalFold(w, "envelope-from") || equalFold(w, "envelope-sender")) && (next.kind == tokAngle || next.kind == tokWord):
 		if p.h.EnvelopeFrom == "" {
 			p.h.EnvelopeFrom = next.text
 		}
@@ -534,7 +535,7 @@ func (p *parser) with(ts []token) {
 		w = w[:k]
 	}
 	h.With = w
-	if hasPrefixFold(w, "Microsoft") || strings.EqualFold(w, "mapi") {
+	if hasPrefixFold(w, "Microsoft") || equalFold(w, "mapi") {
 		p.microsoft = true
 	}
 }
@@ -548,7 +549,7 @@ func impliesTLS(with string) bool {
 // oneOf reports whether s equals one of list, ignoring case.
 func oneOf(s string, list ...string) bool {
 	for _, l := range list {
-		if strings.EqualFold(s, l) {
+		if equalFold(s, l) {
 			return true
 		}
 	}
@@ -564,5 +565,31 @@ func impliesAuth(with, via string) bool {
 func isHTTP(s string) bool { return oneOf(s, "HTTP", "HTTPS", "HTTPU") }
 
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
+}
+
+// equalFold is strings.EqualFold(s, lit) for an ASCII lit, with the
+// common all-ASCII case done in line: it compares byte by byte and hands
+// over to strings.EqualFold only at a non-ASCII byte of s.
+func equalFold(s, lit string) bool {
+	for i := 0; i < len(lit); i++ {
+		if i == len(s) {
+			return false
+		}
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.EqualFold(s[i:], lit[i:])
+		}
+		if lowerASCII(c) != lowerASCII(lit[i]) {
+			return false
+		}
+	}
+	return len(s) == len(lit)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
