@@ -133,14 +133,19 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 				s.Identity = v
 			}
 		case "h":
-			for _, h := range strings.Split(v, ":") {
-				if h = strings.Trim(h, " \t\r\n"); h != "" {
+			for rest, more := v, true; more; {
+				var h string
+				h, rest, more = strings.Cut(rest, ":")
+				if h = trimFWS(h); h != "" {
+					if s.Headers == nil {
+						s.Headers = make([]string, 0, min(strings.Count(rest, ":")+2, maxHeadersPrealloc))
+					}
 					s.Headers = append(s.Headers, h)
 				}
 			}
 		case "bh":
 			s.BodyHashRaw = v
-			b, err := base64.StdEncoding.DecodeString(StripWhitespace(v))
+			b, err := decodeBase64(v)
 			if err != nil {
 				setErr("bh", fmt.Errorf("%w: bad base64", ErrTagSyntax))
 				b = nil
@@ -148,7 +153,7 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			s.BodyHash = b
 		case "b":
 			s.SignatureRaw = v
-			b, err := base64.StdEncoding.DecodeString(StripWhitespace(v))
+			b, err := decodeBase64(v)
 			if err != nil {
 				setErr("b", fmt.Errorf("%w: bad base64", ErrTagSyntax))
 				b = nil
@@ -181,6 +186,25 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 		}
 	}
 	return s, firstErr
+}
+
+// maxHeadersPrealloc bounds the h= names ParseSignature makes room for up
+// front.
+const maxHeadersPrealloc = 64
+
+// decodeBase64 is base64.StdEncoding.DecodeString(StripWhitespace(v)),
+// stripping into a scratch buffer so that only the result is allocated.
+func decodeBase64(v string) ([]byte, error) {
+	var scratch [1024]byte
+	src := scratch[:0]
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !isFWS(c) {
+			src = append(src, c)
+		}
+	}
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
+	n, err := base64.StdEncoding.Decode(dst, src)
+	return dst[:n], err
 }
 
 // parseUnixTime reads a DKIM time value: up to 12 decimal digits of seconds

@@ -105,6 +105,9 @@ func ParseTagList(s string) ([]Tag, error) {
 		if !validTagValue(value) {
 			setErr(name, ErrTagSyntax, "control character in value")
 		}
+		if tags == nil {
+			tags = make([]Tag, 0, min(strings.Count(rest, ";")+2, maxTagPrealloc))
+		}
 		tags = append(tags, Tag{Name: name, Value: value})
 		if seen != nil {
 			seen[name] = true
@@ -118,8 +121,23 @@ func ParseTagList(s string) ([]Tag, error) {
 	return tags, firstErr
 }
 
+// maxTagPrealloc bounds the tags ParseTagList makes room for up front, so
+// a list of many empty tag-specs costs little memory.
+const maxTagPrealloc = 32
+
 // trimFWS removes folding white space (SP, HTAB, CR, LF) around s.
-func trimFWS(s string) string { return strings.Trim(s, " \t\r\n") }
+func trimFWS(s string) string {
+	i, j := 0, len(s)
+	for i < j && isFWS(s[i]) {
+		i++
+	}
+	for j > i && isFWS(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+func isFWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // validTagValue reports whether v holds no control characters other than
 // folding white space. RFC 6376 §3.2 allows %x21-3A / %x3C-7E and FWS;
