@@ -35,7 +35,9 @@ func isMonthLong(w string, i int) bool {
 }
 
 func isDayName(w string) bool {
-	w = strings.TrimRight(w, ",.")
+	for len(w) > 0 && (w[len(w)-1] == ',' || w[len(w)-1] == '.') {
+		w = w[:len(w)-1]
+	}
 	if len(w) < 3 {
 		return false
 	}
@@ -180,7 +182,7 @@ func parseDate(words []string) (t time.Time, used int, warn string) {
 	tw := words[i]
 	i++
 	zw := ""
-	if k := strings.IndexAny(tw, "+-"); k > 0 {
+	if k := indexSign(tw); k > 0 {
 		tw, zw = tw[:k], tw[k:]
 	}
 	var hh, mm, ss int
@@ -258,6 +260,16 @@ func parseDate(words []string) (t time.Time, used int, warn string) {
 	// An unnamed fixed zone: the time package caches whole-hour ones, so
 	// the common case does not allocate.
 	return time.Date(year, time.Month(mon), day, hh, mm, ss, 0, time.FixedZone("", off)), i, warn
+}
+
+// indexSign returns the offset of the first '+' or '-' in s, or -1.
+func indexSign(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '+' || s[i] == '-' {
+			return i
+		}
+	}
+	return -1
 }
 
 // looksLikeZoneName accepts an alphabetic zone abbreviation such as "CET".

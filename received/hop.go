@@ -487,16 +487,21 @@ func (p *parser) date(ts []token) bool {
 // Exim 4.9x and Haraka "tls CIPHER", Haraka "envelope-from <x>".
 func (p *parser) word(ts []token, i int) {
 	w := ts[i].text
-	if i+1 >= len(ts) {
+	if i+1 >= len(ts) || w == "" {
 		return
 	}
 	next := ts[i+1]
-	switch {
-	case equalFold(w, "tls") && next.kind == tokWord:
-		p.h.tls().Cipher = next.text
-	case (equalFold(w, "envelope-from") || equalFold(w, "envelope-sender")) && (next.kind == tokAngle || next.kind == tokWord):
-		if p.h.EnvelopeFrom == "" {
-			p.h.EnvelopeFrom = next.text
+	// Most words start with neither letter; no other byte folds to them.
+	switch lowerASCII(w[0]) {
+	case 't':
+		if equalFold(w, "tls") && next.kind == tokWord {
+			p.h.tls().Cipher = next.text
+		}
+	case 'e':
+		if (equalFold(w, "envelope-from") || equalFold(w, "envelope-sender")) && (next.kind == tokAngle || next.kind == tokWord) {
+			if p.h.EnvelopeFrom == "" {
+				p.h.EnvelopeFrom = next.text
+			}
 		}
 	}
 }

@@ -18,10 +18,10 @@ const (
 )
 
 type token struct {
-	kind  tokKind
 	text  string
-	start int // offset of the token's first byte in the lexed string
-	end   int // offset just past the token's last byte
+	start int32 // offset of the token's first byte in the lexed string
+	end   int32 // offset just past the token's last byte
+	kind  tokKind
 }
 
 // Byte classes, so the lexer's inner loops test one table entry per byte.
@@ -158,7 +158,7 @@ func (l *lexer) lex(dst []token) []token {
 			i++
 			continue
 		case c == ';':
-			dst = append(dst, token{kind: tokSemi, text: ";", start: i, end: i + 1})
+			dst = append(dst, token{kind: tokSemi, text: ";", start: int32(i), end: int32(i + 1)})
 			i++
 			continue
 		case c == ')':
@@ -168,7 +168,7 @@ func (l *lexer) lex(dst []token) []token {
 			continue
 		case c == '(':
 			if j := l.closeParen(i); j >= 0 {
-				dst = append(dst, token{kind: tokComment, text: s[i+1 : j], start: i, end: j + 1})
+				dst = append(dst, token{kind: tokComment, text: s[i+1 : j], start: int32(i), end: int32(j + 1)})
 				i = j + 1
 				continue
 			}
@@ -177,7 +177,7 @@ func (l *lexer) lex(dst []token) []token {
 			continue
 		case c == '[':
 			if j := scanTo(s, i, ']', clBracketStop); j >= 0 {
-				dst = append(dst, token{kind: tokBracket, text: s[i+1 : j], start: i, end: j + 1})
+				dst = append(dst, token{kind: tokBracket, text: s[i+1 : j], start: int32(i), end: int32(j + 1)})
 				i = j + 1
 				continue
 			}
@@ -191,14 +191,14 @@ func (l *lexer) lex(dst []token) []token {
 				for k := 1; k < n && e+1 < len(s) && s[e+1] == '>'; k++ {
 					e++
 				}
-				dst = append(dst, token{kind: tokAngle, text: s[i+n : j], start: i, end: e + 1})
+				dst = append(dst, token{kind: tokAngle, text: s[i+n : j], start: int32(i), end: int32(e + 1)})
 				i = e + 1
 				continue
 			}
 			if n > 1 {
 				// A run of unclosed "<": one word, so the run is not
 				// counted again from each of its bytes.
-				dst = append(dst, token{kind: tokWord, text: s[i : i+n], start: i, end: i + n})
+				dst = append(dst, token{kind: tokWord, text: s[i : i+n], start: int32(i), end: int32(i + n)})
 				i += n
 				continue
 			}
@@ -207,7 +207,7 @@ func (l *lexer) lex(dst []token) []token {
 				if !l.quotedParen && strings.ContainsAny(s[i+1:j], "()") {
 					l.quotedParen = true
 				}
-				dst = append(dst, token{kind: tokQuoted, text: s[i+1 : j], start: i, end: j + 1})
+				dst = append(dst, token{kind: tokQuoted, text: s[i+1 : j], start: int32(i), end: int32(j + 1)})
 				i = j + 1
 				continue
 			}
@@ -237,7 +237,7 @@ func (l *lexer) lex(dst []token) []token {
 		for len(w) > 1 && w[len(w)-1] == ',' {
 			w = w[:len(w)-1]
 		}
-		dst = append(dst, token{kind: tokWord, text: w, start: i, end: j})
+		dst = append(dst, token{kind: tokWord, text: w, start: int32(i), end: int32(j)})
 		i = j
 	}
 	return dst

@@ -42,7 +42,7 @@ func FuzzLexer(f *testing.F) {
 			t.Fatalf("balanced() = %v, depth count says %v", got, want)
 		}
 		for _, tk := range toks {
-			if tk.start < 0 || tk.end > len(s) || tk.start >= tk.end {
+			if tk.start < 0 || int(tk.end) > len(s) || tk.start >= tk.end {
 				t.Fatalf("token %+v out of range", tk)
 			}
 			if tk.kind == tokComment && !balanced(tk.text) {
