@@ -3,7 +3,9 @@ package dkim
 import (
 	"bytes"
 	"crypto"
+	"encoding/binary"
 	"hash"
+	"math/bits"
 	"strings"
 
 	"github.com/mailprov/mailprov/headers"
@@ -106,6 +108,10 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 	if b.sum != nil {
 		return len(p), nil
 	}
+	if b.relaxed && b.limit < 0 {
+		b.writeRelaxed(p)
+		return len(p), nil
+	}
 	for i := 0; i < len(p); {
 		c := p[i]
 		if b.cr {
@@ -165,6 +171,112 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 		i = j
 	}
 	return len(p), nil
+}
+
+// writeRelaxed is Write for relaxed canonicalization without a limit, the
+// common case, with the work per run of content done in place: held-back
+// line breaks and white space and the run itself are copied straight into
+// the buffer.
+func (b *BodyHasher) writeRelaxed(p []byte) {
+	for i := 0; i < len(p); {
+		c := p[i]
+		if b.cr {
+			b.cr = false
+			if c == '\n' {
+				b.lineBreak()
+				i++
+				continue
+			}
+			b.contentByte('\r')
+		}
+		switch c {
+		case '\r':
+			b.cr = true
+			i++
+			continue
+		case '\n':
+			b.wsp = false
+			b.crlfs++
+			i++
+			continue
+		case ' ', '\t':
+			b.wsp = true
+			i++
+			continue
+		}
+		// A run of bytes that are canonical as they are: no white space
+		// or line break, except single spaces between two such bytes.
+		j := i + 1
+		for {
+			j = skipPlain(p, j)
+			if j >= len(p) {
+				break
+			}
+			d := p[j]
+			if !bodySpecial[d] {
+				j++
+				continue
+			}
+			if d == ' ' && j+1 < len(p) && !bodySpecial[p[j+1]] {
+				j += 2
+				continue
+			}
+			break
+		}
+		run := p[i:j]
+		i = j
+		need := int64(len(run)) + 2*b.crlfs + 1
+		if need > int64(len(b.buf)-b.nbuf) {
+			b.flush()
+			if need > int64(len(b.buf)) {
+				b.contentBytes(run)
+				continue
+			}
+		}
+		nb := b.nbuf
+		for ; b.crlfs > 0; b.crlfs-- {
+			b.buf[nb], b.buf[nb+1] = '\r', '\n'
+			nb += 2
+		}
+		if b.wsp {
+			b.wsp = false
+			b.buf[nb] = ' '
+			nb++
+		}
+		nb += copy(b.buf[nb:], run)
+		b.n += int64(nb - b.nbuf)
+		b.hashed += int64(nb - b.nbuf)
+		b.nbuf = nb
+		b.content = true
+	}
+}
+
+// skipPlain returns the index of the first byte of p at or after j that
+// might end a relaxed run (a control byte or a space before one), reading
+// eight bytes at a time; the caller decides on that byte. It returns j when
+// fewer than eight bytes are left.
+func skipPlain(p []byte, j int) int {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	for j+8 <= len(p) {
+		x := binary.LittleEndian.Uint64(p[j:])
+		// ctl: the high bit of each byte below 0x21 (no carries: the low
+		// seven bits plus 0x5f stay below 0x100).
+		ctl := ^((x&^high + (0x80-0x21)*ones) | x) & high
+		// sp: the high bit of each space.
+		t := x ^ 0x20*ones
+		sp := ^((t&^high + 0x7f*ones) | t) & high
+		// A space followed by a byte of 0x21 or more within the word
+		// continues the run.
+		single := sp &^ (ctl >> 8) & (high >> 8)
+		if end := ctl &^ single; end != 0 {
+			return j + bits.TrailingZeros64(end)>>3
+		}
+		j += 8
+	}
+	return j
 }
 
 // bodySpecial marks the bytes relaxed body canonicalization treats
