@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Errors returned by [Parse]. Parse returns an error only when the value
@@ -349,15 +348,26 @@ func (p *parser) parse(toks []token) {
 	if !seen[kwFrom] && !seen[kwBy] && h.Software != "qmail" {
 		h.warn(warnNoClauses)
 	}
-	if h.TLS == nil && impliesTLS(h.With) {
+	withTLS, withAuth, withHTTP := protocol(h.With)
+	// Via names a web submission, but only "HTTP" and "HTTPS" say the
+	// client authenticated.
+	var viaHTTP, viaAuth bool
+	var b keyBuf
+	switch string(foldKey(&b, h.Via)) {
+	case "http", "https":
+		viaHTTP, viaAuth = true, true
+	case "httpu":
+		viaHTTP = true
+	}
+	if h.TLS == nil && withTLS {
 		h.tls()
 	}
-	if isHTTP(h.With) || isHTTP(h.Via) {
+	if withHTTP || viaHTTP {
 		// A webmail submission: the name after "from" is the web client,
 		// and HTTP has no HELO.
 		h.From.HELO = ""
 	}
-	if !h.Authenticated && impliesAuth(h.With, h.Via) {
+	if !h.Authenticated && (withAuth || viaAuth) {
 		h.Authenticated = true
 	}
 }
@@ -545,56 +555,22 @@ func (p *parser) with(ts []token) {
 	}
 }
 
-// impliesTLS reports whether an RFC 3848 protocol (or Exim's lower-case
-// form) says the session used TLS.
-func impliesTLS(with string) bool {
-	return oneOf(with, "ESMTPS", "ESMTPSA", "UTF8SMTPS", "UTF8SMTPSA", "LMTPS", "LMTPSA", "UTF8LMTPS", "UTF8LMTPSA", "SMTPS", "HTTPS")
-}
-
-// oneOf reports whether s equals one of list, ignoring case.
-func oneOf(s string, list ...string) bool {
-	for _, l := range list {
-		if equalFold(s, l) {
-			return true
-		}
+// protocol reads what an RFC 3848 protocol keyword (or Exim's lower-case
+// form) says about the session: TLS, an authenticated client, a web
+// submission.
+func protocol(with string) (tls, auth, http bool) {
+	var b keyBuf
+	switch string(foldKey(&b, with)) {
+	case "esmtps", "utf8smtps", "lmtps", "utf8lmtps", "smtps":
+		return true, false, false
+	case "esmtpsa", "utf8smtpsa", "lmtpsa", "utf8lmtpsa":
+		return true, true, false
+	case "esmtpa", "utf8smtpa", "lmtpa", "utf8lmtpa", "asmtp":
+		return false, true, false
+	case "http", "httpu":
+		return false, true, true
+	case "https":
+		return true, true, true
 	}
-	return false
-}
-
-// impliesAuth reports whether the protocol says the client authenticated.
-func impliesAuth(with, via string) bool {
-	return oneOf(with, "ESMTPA", "ESMTPSA", "UTF8SMTPA", "UTF8SMTPSA", "LMTPA", "LMTPSA", "UTF8LMTPA", "UTF8LMTPSA", "ASMTP", "HTTP", "HTTPS", "HTTPU") ||
-		oneOf(via, "HTTP", "HTTPS")
-}
-
-func isHTTP(s string) bool { return oneOf(s, "HTTP", "HTTPS", "HTTPU") }
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
-}
-
-// equalFold is strings.EqualFold(s, lit) for an ASCII lit, with the
-// common all-ASCII case done in line: it compares byte by byte and hands
-// over to strings.EqualFold only at a non-ASCII byte of s.
-func equalFold(s, lit string) bool {
-	for i := 0; i < len(lit); i++ {
-		if i == len(s) {
-			return false
-		}
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return strings.EqualFold(s[i:], lit[i:])
-		}
-		if lowerASCII(c) != lowerASCII(lit[i]) {
-			return false
-		}
-	}
-	return len(s) == len(lit)
-}
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
+	return false, false, false
 }
