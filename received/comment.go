@@ -72,14 +72,14 @@ func (p *parser) comment(c string) {
 			}
 			return token{}, false
 		}
-		switch {
-		case equalFold(w, "envelope-from") || equalFold(w, "envelope-sender") ||
-			equalFold(w, "return-path") || equalFold(w, "envelope-from:"):
+		var kb keyBuf
+		switch string(foldKey(&kb, w)) {
+		case "envelope-from", "envelope-sender", "return-path", "envelope-from:":
 			if n, ok := next(); ok && (n.kind == tokAngle || n.kind == tokWord) && h.EnvelopeFrom == "" {
 				h.EnvelopeFrom = n.text
 				i++
 			}
-		case equalFold(w, "authenticated"):
+		case "authenticated":
 			h.Authenticated = true
 			if n, ok := next(); ok && n.kind == tokWord {
 				switch {
@@ -91,13 +91,13 @@ func (p *parser) comment(c string) {
 					setAuth(h, ts[i+2].text)
 				}
 			}
-		case equalFold(w, "auth:"):
+		case "auth:":
 			// Courier / CommuniGate: "AUTH: LOGIN user, TLS: ..."
 			h.Authenticated = true
 			if i+2 < len(ts) && ts[i+2].kind == tokWord {
 				setAuth(h, ts[i+2].text)
 			}
-		case equalFold(w, "ssl:") || equalFold(w, "tls:"):
+		case "ssl:", "tls:":
 			if n, ok := next(); ok && n.kind == tokWord {
 				p.courierTLS(n.text)
 			}

@@ -74,8 +74,9 @@ func (p *parser) from(base string, ts []token, top bool) {
 				switch u.kind {
 				case tokWord:
 					w := u.text
-					switch {
-					case equalFold(w, "HELO") || equalFold(w, "EHLO") || equalFold(w, "LHLO"):
+					var kb keyBuf
+					switch string(foldKey(&kb, w)) {
+					case "helo", "ehlo", "lhlo":
 						hasExplicit = true
 						explicit = ""
 						if j+1 < len(in) && (in[j+1].kind == tokWord || in[j+1].kind == tokBracket) {
@@ -86,6 +87,17 @@ func (p *parser) from(base string, ts []token, top bool) {
 							j++
 						}
 						continue
+					case "account":
+						if j+1 < len(in) && in[j+1].kind == tokWord {
+							setAuth(h, in[j+1].text)
+							j++
+						}
+						continue
+					case "verified":
+						verified = true
+						continue
+					}
+					switch {
 					case hasPrefixFold(w, "helo="):
 						explicit, hasExplicit = w[5:], true
 						continue
@@ -93,15 +105,6 @@ func (p *parser) from(base string, ts []token, top bool) {
 						if h.From.Ident == "" {
 							h.From.Ident = w[6:]
 						}
-						continue
-					case equalFold(w, "account"):
-						if j+1 < len(in) && in[j+1].kind == tokWord {
-							setAuth(h, in[j+1].text)
-							j++
-						}
-						continue
-					case equalFold(w, "verified"):
-						verified = true
 						continue
 					}
 					if ident, addr, ok := identIP(w); ok {
