@@ -258,7 +258,10 @@ func writeTimeline(t *textWriter, r *Report) {
 		}
 		tls := ""
 		if h.TLS != nil {
-			tls = " " + orDash(h.TLS.Version)
+			tls = " TLS"
+			if h.TLS.Version != "" {
+				tls = " " + h.TLS.Version
+			}
 		}
 		origin := ""
 		if r.Origin != nil && r.Origin.Hop == i {
