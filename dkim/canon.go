@@ -33,7 +33,14 @@ func CanonicalizeHeader(canon string, f headers.Field) string {
 
 // appendRelaxedHeader appends the relaxed form of f, with its CRLF, to dst.
 func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
-	name := strings.TrimRight(f.Name, " \t")
+	dst = appendRelaxedName(dst, f.Name)
+	dst, _, _ = appendRelaxedValue(dst, f.Value, false, false)
+	return append(dst, '\r', '\n')
+}
+
+// appendRelaxedName appends the relaxed form of a field name and the colon.
+func appendRelaxedName(dst []byte, name string) []byte {
+	name = strings.TrimRight(name, " \t")
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if 'A' <= c && c <= 'Z' {
@@ -41,10 +48,15 @@ func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
 		}
 		dst = append(dst, c)
 	}
-	dst = append(dst, ':')
-	// Unfold (drop CR and LF), collapse WSP runs, trim both ends.
-	v := f.Value
-	wsp, started := false, false
+	return append(dst, ':')
+}
+
+// appendRelaxedValue appends the relaxed form of v, or of a piece of a
+// value: it unfolds (drops CR and LF), collapses WSP runs and trims both
+// ends. wsp (white space is held back) and started (some content was
+// written) carry the state from the previous piece, false for the first;
+// the state after v is returned for the next.
+func appendRelaxedValue(dst []byte, v string, wsp, started bool) ([]byte, bool, bool) {
 	for i := 0; i < len(v); {
 		c := v[i]
 		if !bodySpecial[c] {
@@ -65,7 +77,7 @@ func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
 		}
 		i++
 	}
-	return append(dst, '\r', '\n')
+	return dst, wsp, started
 }
 
 // BodyHasher canonicalizes a message body as it is written and hashes the
@@ -88,15 +100,26 @@ type BodyHasher struct {
 	content bool  // relaxed: some non-empty line was produced
 	sum     []byte
 
-	buf  [2048]byte
+	buf  []byte // len(buf) is the buffer's size
 	nbuf int
 }
+
+// bodyBufSize is the size of a BodyHasher's buffer.
+const bodyBufSize = 2048
 
 // NewBodyHasher returns a BodyHasher for canon ("simple" or "relaxed"; any
 // other value is taken as "simple") and hash h. limit is the l= value, the
 // number of canonical bytes to hash, or -1 to hash them all.
 func NewBodyHasher(canon string, h crypto.Hash, limit int64) *BodyHasher {
-	return &BodyHasher{relaxed: canon == Relaxed, h: h.New(), limit: limit}
+	b := new(BodyHasher)
+	b.init(canon, h, limit, make([]byte, bodyBufSize))
+	return b
+}
+
+// init readies b as NewBodyHasher does, with buf (at least bodyBufSize
+// bytes long) as its buffer.
+func (b *BodyHasher) init(canon string, h crypto.Hash, limit int64, buf []byte) {
+	*b = BodyHasher{relaxed: canon == Relaxed, h: h.New(), limit: limit, buf: buf}
 }
 
 // Len returns the number of canonical body bytes produced so far, including

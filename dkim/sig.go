@@ -3,9 +3,8 @@ package dkim
 import (
 	"crypto"
 	_ "crypto/sha1" // registers SHA-1 so rsa-sha1 can be named, never accepted
-	_ "crypto/sha256"
+	"crypto/sha256"
 	"fmt"
-	"hash"
 	"strings"
 
 	"github.com/mailprov/mailprov/headers"
@@ -50,7 +49,8 @@ func SelectFields(fields []headers.Field, names []string) []headers.Field {
 		name string
 		next int // index below which to search next
 	}
-	used := make([]use, 0, len(names))
+	var usedBuf [16]use
+	used := usedBuf[:0]
 	for _, name := range names {
 		name = strings.TrimSpace(name)
 		u := -1
@@ -91,23 +91,49 @@ func asciiEqualFold(a, b string) bool {
 // the value of its b= tag removed and without its final CRLF (RFC 6376
 // §3.7). signed is what SelectFields returned.
 func HeaderHash(h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field) []byte {
-	hh := h.New()
-	writeHeaderHash(hh, canon, signed, sigField)
-	return hh.Sum(nil)
+	sum, _ := headerHash(nil, h, canon, signed, sigField)
+	return sum
 }
 
-func writeHeaderHash(hh hash.Hash, canon string, signed []headers.Field, sigField headers.Field) {
+// headerHash is HeaderHash canonicalizing into scratch, which it returns
+// (grown if need be) for reuse.
+func headerHash(scratch []byte, h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field) ([]byte, []byte) {
+	buf := appendSignedHeader(scratch[:0], canon, signed, sigField)
+	if h == crypto.SHA256 {
+		sum := sha256.Sum256(buf)
+		return sum[:], buf
+	}
+	hh := h.New()
+	hh.Write(buf)
+	return hh.Sum(nil), buf
+}
+
+// appendSignedHeader appends to dst the bytes HeaderHash hashes.
+func appendSignedHeader(dst []byte, canon string, signed []headers.Field, sigField headers.Field) []byte {
 	n := len(sigField.Name) + len(sigField.Value) + 4
 	for _, f := range signed {
 		n += len(f.Name) + len(f.Value) + 3
 	}
-	buf := make([]byte, 0, n)
-	for _, f := range signed {
-		buf = appendCanonicalHeader(buf, canon, f)
+	if cap(dst)-len(dst) < n {
+		dst = append(make([]byte, 0, len(dst)+n), dst...)
 	}
-	sf := headers.Field{Name: sigField.Name, Value: StripSignatureValue(sigField.Value)}
-	buf = appendCanonicalHeader(buf, canon, sf)
-	hh.Write(buf[:len(buf)-2]) // no final CRLF
+	for _, f := range signed {
+		dst = appendCanonicalHeader(dst, canon, f)
+	}
+	// The signature field with its b= value removed, in two pieces: the
+	// value up to and including "b=", and the rest from the ";" after.
+	v1, v2 := splitSignatureValue(sigField.Value)
+	if canon != Relaxed {
+		dst = append(dst, sigField.Name...)
+		dst = append(dst, ':')
+		dst = append(dst, v1...)
+		return append(dst, v2...) // no final CRLF
+	}
+	dst = appendRelaxedName(dst, sigField.Name)
+	wsp, started := false, false
+	dst, wsp, started = appendRelaxedValue(dst, v1, wsp, started)
+	dst, _, _ = appendRelaxedValue(dst, v2, wsp, started)
+	return dst // no final CRLF
 }
 
 func appendCanonicalHeader(dst []byte, canon string, f headers.Field) []byte {
@@ -120,11 +146,9 @@ func appendCanonicalHeader(dst []byte, canon string, f headers.Field) []byte {
 	return appendRelaxedHeader(dst, f)
 }
 
-// StripSignatureValue returns a signature field's value with the value of
-// its b= tag emptied: everything from after "b=" to the next ";" or the end
-// is removed, white space included, as RFC 6376 §3.7 requires. Other tags,
-// including bh=, are kept byte for byte.
-func StripSignatureValue(v string) string {
+// splitSignatureValue returns v without its b= value as two pieces whose
+// concatenation is StripSignatureValue(v).
+func splitSignatureValue(v string) (string, string) {
 	start := 0
 	for start <= len(v) {
 		end := strings.IndexByte(v[start:], ';')
@@ -135,9 +159,21 @@ func StripSignatureValue(v string) string {
 		}
 		spec := v[start:end]
 		if eq := strings.IndexByte(spec, '='); eq >= 0 && strings.Trim(spec[:eq], " \t\r\n") == "b" {
-			return v[:start+eq+1] + v[end:]
+			return v[:start+eq+1], v[end:]
 		}
 		start = end + 1
 	}
-	return v
+	return v, ""
+}
+
+// StripSignatureValue returns a signature field's value with the value of
+// its b= tag emptied: everything from after "b=" to the next ";" or the end
+// is removed, white space included, as RFC 6376 §3.7 requires. Other tags,
+// including bh=, are kept byte for byte.
+func StripSignatureValue(v string) string {
+	v1, v2 := splitSignatureValue(v)
+	if v2 == "" {
+		return v1
+	}
+	return v1 + v2
 }

@@ -150,6 +150,9 @@ type run struct {
 	log      *slog.Logger
 	bodySums []bodySum
 	pw       pwState
+	// scratch is a buffer shared by the steps of the run, one at a time:
+	// the body hasher's buffer, then the canonical header.
+	scratch []byte
 }
 
 type bodySum struct {
@@ -178,7 +181,11 @@ func (st *run) messageBody(canon string, h crypto.Hash, limit int64) ([]byte, in
 			return b.sum, b.n
 		}
 	}
-	bh := NewBodyHasher(canon, h, limit)
+	if cap(st.scratch) < bodyBufSize {
+		st.scratch = make([]byte, bodyBufSize)
+	}
+	var bh BodyHasher
+	bh.init(canon, h, limit, st.scratch[:bodyBufSize])
 	bh.Write(st.m.Body)
 	sum := bh.Sum()
 	st.bodySums = append(st.bodySums, bodySum{canon, h, limit, sum, bh.Len()})
@@ -348,7 +355,8 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 
 	// The header signature.
 	signed := SelectFields(st.m.Fields, sig.Headers)
-	digest := HeaderHash(h, sig.HeaderCanon, signed, f)
+	var digest []byte
+	digest, st.scratch = headerHash(st.scratch, h, sig.HeaderCanon, signed, f)
 	r.HeaderSignature = checkOf(key.VerifySignature(h, digest, sig.Sig) == nil)
 	var altered []string
 	if r.HeaderSignature == CheckFail && st.m.Patchwork != nil {

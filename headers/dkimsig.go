@@ -64,7 +64,20 @@ type Signature struct {
 }
 
 // Canonicalization returns c= in its full "header/body" form.
-func (s *Signature) Canonicalization() string { return s.HeaderCanon + "/" + s.BodyCanon }
+func (s *Signature) Canonicalization() string {
+	// The common pairs without building a string.
+	switch {
+	case s.HeaderCanon == "relaxed" && s.BodyCanon == "relaxed":
+		return "relaxed/relaxed"
+	case s.HeaderCanon == "relaxed" && s.BodyCanon == "simple":
+		return "relaxed/simple"
+	case s.HeaderCanon == "simple" && s.BodyCanon == "simple":
+		return "simple/simple"
+	case s.HeaderCanon == "simple" && s.BodyCanon == "relaxed":
+		return "simple/relaxed"
+	}
+	return s.HeaderCanon + "/" + s.BodyCanon
+}
 
 // Tag returns the value of the tag named name and whether it is present.
 func (s *Signature) Tag(name string) (string, bool) {
