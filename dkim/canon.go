@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"hash"
 	"math/bits"
-	"strings"
 
 	"github.com/mailprov/mailprov/headers"
 )
@@ -40,13 +39,16 @@ func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
 
 // appendRelaxedName appends the relaxed form of a field name and the colon.
 func appendRelaxedName(dst []byte, name string) []byte {
-	name = strings.TrimRight(name, " \t")
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	n := len(name)
+	for n > 0 && (name[n-1] == ' ' || name[n-1] == '\t') {
+		n--
+	}
+	start := len(dst)
+	dst = append(dst, name[:n]...)
+	for i := start; i < len(dst); i++ {
+		if c := dst[i]; 'A' <= c && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
 		}
-		dst = append(dst, c)
 	}
 	return append(dst, ':')
 }
@@ -64,9 +66,16 @@ func appendRelaxedValue(dst []byte, v string, wsp, started bool) ([]byte, bool, 
 				dst = append(dst, ' ')
 			}
 			wsp, started = false, true
+			// The run goes on over single spaces between content bytes.
 			j := i + 1
-			for j < len(v) && !bodySpecial[v[j]] {
-				j++
+			for j < len(v) {
+				if d := v[j]; !bodySpecial[d] {
+					j++
+				} else if d == ' ' && j+1 < len(v) && !bodySpecial[v[j+1]] {
+					j += 2
+				} else {
+					break
+				}
 			}
 			dst = append(dst, v[i:j]...)
 			i = j

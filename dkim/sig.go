@@ -158,13 +158,28 @@ func splitSignatureValue(v string) (string, string) {
 			end += start
 		}
 		spec := v[start:end]
-		if eq := strings.IndexByte(spec, '='); eq >= 0 && strings.Trim(spec[:eq], " \t\r\n") == "b" {
+		if eq := strings.IndexByte(spec, '='); eq >= 0 && isTagB(spec[:eq]) {
 			return v[:start+eq+1], v[end:]
 		}
 		start = end + 1
 	}
 	return v, ""
 }
+
+// isTagB reports whether name, with folding white space around it, is "b";
+// it is strings.Trim(name, " \t\r\n") == "b" without building a cutset.
+func isTagB(name string) bool {
+	i, j := 0, len(name)
+	for i < j && isFWSByte(name[i]) {
+		i++
+	}
+	for j > i && isFWSByte(name[j-1]) {
+		j--
+	}
+	return j-i == 1 && name[i] == 'b'
+}
+
+func isFWSByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // StripSignatureValue returns a signature field's value with the value of
 // its b= tag emptied: everything from after "b=" to the next ";" or the end

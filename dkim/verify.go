@@ -147,8 +147,9 @@ type run struct {
 	v        *Verifier
 	m        *headers.Message
 	asOf     time.Time
-	log      *slog.Logger
+	log      *slog.Logger // nil: no logging
 	bodySums []bodySum
+	sumsBuf  [2]bodySum // bodySums' first array
 	pw       pwState
 	// scratch is a buffer shared by the steps of the run, one at a time:
 	// the body hasher's buffer, then the canonical header.
@@ -168,9 +169,7 @@ func (v *Verifier) newRun(m *headers.Message) *run {
 	if r.asOf.IsZero() {
 		r.asOf = time.Now()
 	}
-	if r.log == nil {
-		r.log = slog.New(slog.DiscardHandler)
-	}
+	r.bodySums = r.sumsBuf[:0]
 	return r
 }
 
@@ -193,7 +192,7 @@ func (st *run) messageBody(canon string, h crypto.Hash, limit int64) ([]byte, in
 }
 
 func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
-	if st.log.Enabled(ctx, slog.LevelDebug) {
+	if st.log != nil && st.log.Enabled(ctx, slog.LevelDebug) {
 		start := time.Now()
 		defer func() {
 			st.log.Debug("dkim verify", "domain", r.Domain, "selector", r.Selector, "result", r.Status,

@@ -210,10 +210,21 @@ const maxHeadersPrealloc = 64
 func decodeBase64(v string) ([]byte, error) {
 	var scratch [1024]byte
 	src := scratch[:0]
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; !isFWS(c) {
-			src = append(src, c)
+	for i := 0; i < len(v); {
+		// Copy the span of bytes above space (all of base64) in one go,
+		// then decide on the byte that ended it.
+		j := i
+		for j < len(v) && v[j] > ' ' {
+			j++
 		}
+		src = append(src, v[i:j]...)
+		if j < len(v) {
+			if c := v[j]; !isFWS(c) {
+				src = append(src, c)
+			}
+			j++
+		}
+		i = j
 	}
 	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
 	n, err := base64.StdEncoding.Decode(dst, src)

@@ -144,9 +144,8 @@ func isFWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 // bytes above 0x7F are let through for RFC 8616 UTF-8 values.
 func validTagValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-		case c < 0x20 || c == 0x7f:
+		// Printable bytes and space first: one comparison for most.
+		if c := v[i]; (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f {
 			return false
 		}
 	}
