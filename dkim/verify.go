@@ -211,11 +211,9 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		r.set(StatusPermerror, fmt.Errorf("%w: %w", ErrSignatureSyntax, perr), "The signature field is malformed: "+perr.Error()+".")
 		return r
 	}
-	for _, tag := range [...]string{"v", "a", "b", "bh", "d", "h", "s"} {
-		if _, ok := sig.Tag(tag); !ok {
-			r.set(StatusPermerror, fmt.Errorf("%w: %s=", ErrMissingTag, tag), "The signature lacks the required "+tag+"= tag.")
-			return r
-		}
+	if tag := missingTag(sig.Tags); tag != "" {
+		r.set(StatusPermerror, fmt.Errorf("%w: %s=", ErrMissingTag, tag), "The signature lacks the required "+tag+"= tag.")
+		return r
 	}
 	if sig.Version != "1" {
 		r.set(StatusPermerror, fmt.Errorf("%w: v=%s", ErrSignatureSyntax, sig.Version), "The signature has version v="+sig.Version+", not 1.")
@@ -302,26 +300,8 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 
 	key, lookup, err := lookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain, &st.v.keys)
 	r.Trace = append(r.Trace, lookup)
-	keyName := sig.Selector + "._domainkey." + sig.Domain
-	var bodyOnly string
-	switch r.Body {
-	case CheckPass:
-		bodyOnly = " The body matches bh=."
-	case CheckFail:
-		bodyOnly = " The body does not match bh=."
-	}
-	switch {
-	case errors.Is(err, ErrKeyMissing):
-		r.set(StatusPermerror, err, "No key record at "+keyName+"."+bodyOnly)
-		return r
-	case errors.Is(err, ErrDNS):
-		r.set(StatusTemperror, err, "The key lookup for "+keyName+" failed: "+lookup.Result+"."+bodyOnly)
-		return r
-	case errors.Is(err, ErrKeyRevoked):
-		r.set(StatusPermerror, err, "The key at "+keyName+" is revoked (empty p=)."+bodyOnly)
-		return r
-	case err != nil:
-		r.set(StatusPermerror, err, "The key record at "+keyName+" cannot be used: "+err.Error()+"."+bodyOnly)
+	if err != nil {
+		keyFailure(&r, err, sig, lookup)
 		return r
 	}
 	r.KeyBits = key.Bits
@@ -412,6 +392,49 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		r.Warnings = append(r.Warnings, "the signature also expired at "+sig.Expiration.Format(time.RFC3339))
 	}
 	return r
+}
+
+// keyFailure sets r for a key lookup that failed with err.
+func keyFailure(r *Result, err error, sig *headers.Signature, lookup dns.Lookup) {
+	keyName := sig.Selector + "._domainkey." + sig.Domain
+	var bodyOnly string
+	switch r.Body {
+	case CheckPass:
+		bodyOnly = " The body matches bh=."
+	case CheckFail:
+		bodyOnly = " The body does not match bh=."
+	}
+	switch {
+	case errors.Is(err, ErrKeyMissing):
+		r.set(StatusPermerror, err, "No key record at "+keyName+"."+bodyOnly)
+	case errors.Is(err, ErrDNS):
+		r.set(StatusTemperror, err, "The key lookup for "+keyName+" failed: "+lookup.Result+"."+bodyOnly)
+	case errors.Is(err, ErrKeyRevoked):
+		r.set(StatusPermerror, err, "The key at "+keyName+" is revoked (empty p=)."+bodyOnly)
+	default:
+		r.set(StatusPermerror, err, "The key record at "+keyName+" cannot be used: "+err.Error()+"."+bodyOnly)
+	}
+}
+
+// missingTag returns the first tag a DKIM signature must have (RFC 6376
+// §3.5) that is not among tags, in the order v, a, b, bh, d, h, s, or "".
+func missingTag(tags []headers.Tag) string {
+	requiredTags := [...]string{"v", "a", "b", "bh", "d", "h", "s"}
+	var have uint8
+	for _, t := range tags {
+		for i, name := range requiredTags {
+			if t.Name == name {
+				have |= 1 << i
+				break
+			}
+		}
+	}
+	for i, name := range requiredTags {
+		if have&(1<<i) == 0 {
+			return name
+		}
+	}
+	return ""
 }
 
 // verifies says, for the expired and future details, what did verify.
