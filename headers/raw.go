@@ -106,7 +106,11 @@ func (m *Message) splitHeader(data []byte) error {
 		colon := bytes.IndexByte(content, ':')
 		var fname []byte
 		if colon > 0 {
-			fname = bytes.TrimRight(content[:colon], " \t")
+			n := colon
+			for n > 0 && (content[n-1] == ' ' || content[n-1] == '\t') {
+				n--
+			}
+			fname = content[:n]
 		}
 		if len(fname) == 0 || !validFieldName(fname) {
 			flush()
