@@ -120,9 +120,13 @@ const bodyBufSize = 2048
 // other value is taken as "simple") and hash h. limit is the l= value, the
 // number of canonical bytes to hash, or -1 to hash them all.
 func NewBodyHasher(canon string, h crypto.Hash, limit int64) *BodyHasher {
-	b := new(BodyHasher)
-	b.init(canon, h, limit, make([]byte, bodyBufSize))
-	return b
+	// One allocation for the hasher and its buffer.
+	o := new(struct {
+		BodyHasher
+		buf [bodyBufSize]byte
+	})
+	o.init(canon, h, limit, o.buf[:])
+	return &o.BodyHasher
 }
 
 // init readies b as NewBodyHasher does, with buf (at least bodyBufSize
