@@ -663,6 +663,9 @@ func parseTestList(s string) []SpamRule {
 			continue
 		}
 		name, score, ok := strings.Cut(t, "=")
+		if name = strings.TrimSpace(name); name == "" {
+			continue // "=0": a score with no rule name is no rule
+		}
 		r := SpamRule{Name: name}
 		if ok {
 			r.Score = scorePtr(score)
