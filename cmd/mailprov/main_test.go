@@ -167,3 +167,29 @@ func TestSPFCommand(t *testing.T) {
 	code, _, _ = runCLI(t, "", "spf", "--mail-from", "a@b")
 	assert.Equal(t, exitBadInput, code, "--ip is required")
 }
+
+// TestRecordReplay records an audit's DNS answers with --record against
+// the loopback zone, then replays them with --snapshot and no server: the
+// two reports agree on every check.
+func TestRecordReplay(t *testing.T) {
+	srv := dnstest.NewServerFile(t, "../../testdata/dns/sample.zone")
+	snap := filepath.Join(t.TempDir(), "audit.snapshot")
+	code, live, stderr := runCLI(t, "", "audit", "--json", "--at", "message", "--dns", srv.Addr(), "--record", snap, sample)
+	require.Equal(t, exitOK, code, stderr)
+	srv.Close()
+	code, replay, stderr := runCLI(t, "", "audit", "--json", "--at", "message", "--snapshot", snap, sample)
+	require.Equal(t, exitOK, code, stderr)
+
+	var a, b map[string]any
+	require.NoError(t, json.Unmarshal([]byte(live), &a))
+	require.NoError(t, json.Unmarshal([]byte(replay), &b))
+	assert.Equal(t, "live", a["dns"])
+	assert.Equal(t, "snapshot", b["dns"])
+	for _, k := range []string{"dkim", "dmarc", "verdict", "origin", "received", "recorded"} {
+		assert.Equal(t, a[k], b[k], k)
+	}
+	as, bs := a["spf"].(map[string]any), b["spf"].(map[string]any)
+	for _, k := range []string{"result", "mechanism", "lookups", "trace", "ip", "mail_from", "recorded", "agrees"} {
+		assert.Equal(t, as[k], bs[k], "spf."+k)
+	}
+}
