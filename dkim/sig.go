@@ -44,7 +44,11 @@ func hashName(h crypto.Hash) string {
 // contributes nothing (so over-signing a name guards against additions).
 // Names compare case-insensitively.
 func SelectFields(fields []headers.Field, names []string) []headers.Field {
-	out := make([]headers.Field, 0, len(names))
+	return appendSelected(make([]headers.Field, 0, len(names)), fields, names)
+}
+
+// appendSelected appends what SelectFields returns to out.
+func appendSelected(out, fields []headers.Field, names []string) []headers.Field {
 	type use struct {
 		name string
 		next int // index below which to search next

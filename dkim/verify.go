@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailprov/mailprov/dns"
@@ -40,6 +41,9 @@ type Verifier struct {
 	Logger *slog.Logger
 
 	keys keyCache
+	// runs keeps the state of finished Verify calls, *run, for the
+	// buffers in it.
+	runs sync.Pool
 }
 
 // Result is the outcome of verifying one signature. Its JSON form is part
@@ -120,6 +124,7 @@ func (v *Verifier) Verify(ctx context.Context, m *headers.Message) ([]Result, er
 			out = append(out, st.verify(ctx, f))
 		}
 	}
+	v.release(st)
 	return out, nil
 }
 
@@ -129,7 +134,10 @@ func (v *Verifier) VerifyField(ctx context.Context, m *headers.Message, f header
 	if err := v.check(m); err != nil {
 		return Result{}, err
 	}
-	return v.newRun(m).verify(ctx, f), nil
+	st := v.newRun(m)
+	r := st.verify(ctx, f)
+	v.release(st)
+	return r, nil
 }
 
 func (v *Verifier) check(m *headers.Message) error {
@@ -154,6 +162,8 @@ type run struct {
 	// scratch is a buffer shared by the steps of the run, one at a time:
 	// the body hasher's buffer, then the canonical header.
 	scratch []byte
+	// selected holds the signed fields of the signature being verified.
+	selected []headers.Field
 }
 
 type bodySum struct {
@@ -164,13 +174,26 @@ type bodySum struct {
 	n     int64
 }
 
+// newRun returns the state for one Verify call, reusing the buffers of an
+// earlier one if there is one to spare. Pass it to release when done.
 func (v *Verifier) newRun(m *headers.Message) *run {
-	r := &run{v: v, m: m, asOf: v.AsOf, log: v.Logger}
+	r, _ := v.runs.Get().(*run)
+	if r == nil {
+		r = new(run)
+	}
+	r.v, r.m, r.asOf, r.log = v, m, v.AsOf, v.Logger
 	if r.asOf.IsZero() {
 		r.asOf = time.Now()
 	}
 	r.bodySums = r.sumsBuf[:0]
 	return r
+}
+
+// release clears st, keeping only its buffers, for a later newRun. Nothing
+// returned by the run may point into those buffers.
+func (v *Verifier) release(st *run) {
+	*st = run{scratch: st.scratch, selected: st.selected[:0]}
+	v.runs.Put(st)
 }
 
 // messageBody hashes m.Body, once per (canon, hash, limit).
@@ -333,7 +356,8 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	}
 
 	// The header signature.
-	signed := SelectFields(st.m.Fields, sig.Headers)
+	st.selected = appendSelected(st.selected[:0], st.m.Fields, sig.Headers)
+	signed := st.selected
 	var digest []byte
 	digest, st.scratch = headerHash(st.scratch, h, sig.HeaderCanon, signed, f)
 	r.HeaderSignature = checkOf(key.VerifySignature(h, digest, sig.Sig) == nil)
