@@ -3,6 +3,7 @@ package headers
 import (
 	"encoding/base64"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 )
@@ -214,6 +215,14 @@ func decodeBase64(v string) ([]byte, error) {
 		// Copy the span of bytes above space (all of base64) in one go,
 		// then decide on the byte that ended it.
 		j := i
+		for ; j+8 <= len(v); j += 8 {
+			// The first byte of the word at or below space, if any.
+			x := load64(v, j)
+			if m := (x - 0x21*swarOnes) &^ x & swarHigh; m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				break
+			}
+		}
 		for j < len(v) && v[j] > ' ' {
 			j++
 		}

@@ -143,6 +143,21 @@ func isFWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 // folding white space. RFC 6376 §3.2 allows %x21-3A / %x3C-7E and FWS;
 // bytes above 0x7F are let through for RFC 8616 UTF-8 values.
 func validTagValue(v string) bool {
+	i := 0
+	// Eight bytes at a time; a word with a byte below 0x20 or 0x7f is
+	// looked at byte by byte.
+	for ; i+8 <= len(v); i += 8 {
+		x := load64(v, i)
+		t := x ^ 0x7f*swarOnes
+		if ((x-0x20*swarOnes)&^x|(t-swarOnes)&^t)&swarHigh != 0 && !validTagBytes(v[i:i+8]) {
+			return false
+		}
+	}
+	return validTagBytes(v[i:])
+}
+
+// validTagBytes is validTagValue a byte at a time.
+func validTagBytes(v string) bool {
 	for i := 0; i < len(v); i++ {
 		// Printable bytes and space first: one comparison for most.
 		if c := v[i]; (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f {
@@ -185,4 +200,17 @@ func StripWhitespace(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Constants for reading eight bytes of a string as one word.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// load64 returns the eight bytes of s from i, little-endian.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
