@@ -69,6 +69,10 @@ func appendRelaxedValue(dst []byte, v string, wsp, started bool) ([]byte, bool, 
 			// The run goes on over single spaces between content bytes.
 			j := i + 1
 			for j < len(v) {
+				j = skipPlainString(v, j)
+				if j >= len(v) {
+					break
+				}
 				if d := v[j]; !bodySpecial[d] {
 					j++
 				} else if d == ' ' && j+1 < len(v) && !bodySpecial[v[j+1]] {
@@ -306,6 +310,28 @@ func skipPlain(p []byte, j int) int {
 		sp := ^((t&^high + 0x7f*ones) | t) & high
 		// A space followed by a byte of 0x21 or more within the word
 		// continues the run.
+		single := sp &^ (ctl >> 8) & (high >> 8)
+		if end := ctl &^ single; end != 0 {
+			return j + bits.TrailingZeros64(end)>>3
+		}
+		j += 8
+	}
+	return j
+}
+
+// skipPlainString is skipPlain for a string.
+func skipPlainString(v string, j int) int {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	for j+8 <= len(v) {
+		w := v[j : j+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		ctl := ^((x&^high + (0x80-0x21)*ones) | x) & high
+		t := x ^ 0x20*ones
+		sp := ^((t&^high + 0x7f*ones) | t) & high
 		single := sp &^ (ctl >> 8) & (high >> 8)
 		if end := ctl &^ single; end != 0 {
 			return j + bits.TrailingZeros64(end)>>3
