@@ -129,14 +129,14 @@ func NewBodyHasher(canon string, h crypto.Hash, limit int64) *BodyHasher {
 		BodyHasher
 		buf [bodyBufSize]byte
 	})
-	o.init(canon, h, limit, o.buf[:])
+	o.init(canon, h.New(), limit, o.buf[:])
 	return &o.BodyHasher
 }
 
-// init readies b as NewBodyHasher does, with buf (at least bodyBufSize
-// bytes long) as its buffer.
-func (b *BodyHasher) init(canon string, h crypto.Hash, limit int64, buf []byte) {
-	*b = BodyHasher{relaxed: canon == Relaxed, h: h.New(), limit: limit, buf: buf}
+// init readies b as NewBodyHasher does, with h (new or reset) as its
+// hasher and buf (at least bodyBufSize bytes long) as its buffer.
+func (b *BodyHasher) init(canon string, h hash.Hash, limit int64, buf []byte) {
+	*b = BodyHasher{relaxed: canon == Relaxed, h: h, limit: limit, buf: buf}
 }
 
 // Len returns the number of canonical body bytes produced so far, including

@@ -95,21 +95,21 @@ func asciiEqualFold(a, b string) bool {
 // the value of its b= tag removed and without its final CRLF (RFC 6376
 // §3.7). signed is what SelectFields returned.
 func HeaderHash(h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field) []byte {
-	sum, _ := headerHash(nil, h, canon, signed, sigField)
+	sum, _ := headerHash(nil, nil, h, canon, signed, sigField)
 	return sum
 }
 
 // headerHash is HeaderHash canonicalizing into scratch, which it returns
-// (grown if need be) for reuse.
-func headerHash(scratch []byte, h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field) ([]byte, []byte) {
+// (grown if need be) for reuse, and appending the hash to sum[:0].
+func headerHash(sum, scratch []byte, h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field) ([]byte, []byte) {
 	buf := appendSignedHeader(scratch[:0], canon, signed, sigField)
 	if h == crypto.SHA256 {
-		sum := sha256.Sum256(buf)
-		return sum[:], buf
+		s := sha256.Sum256(buf)
+		return append(sum[:0], s[:]...), buf
 	}
 	hh := h.New()
 	hh.Write(buf)
-	return hh.Sum(nil), buf
+	return hh.Sum(sum[:0]), buf
 }
 
 // appendSignedHeader appends to dst the bytes HeaderHash hashes.

@@ -3,9 +3,11 @@ package dkim
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"strings"
 	"sync"
@@ -164,6 +166,10 @@ type run struct {
 	scratch []byte
 	// selected holds the signed fields of the signature being verified.
 	selected []headers.Field
+	// digest holds the header hash of the signature being verified.
+	digest [64]byte
+	// sha256 is a SHA-256 hasher for bodies, reset before each use.
+	sha256 hash.Hash
 }
 
 type bodySum struct {
@@ -192,7 +198,7 @@ func (v *Verifier) newRun(m *headers.Message) *run {
 // release clears st, keeping only its buffers, for a later newRun. Nothing
 // returned by the run may point into those buffers.
 func (v *Verifier) release(st *run) {
-	*st = run{scratch: st.scratch, selected: st.selected[:0]}
+	*st = run{scratch: st.scratch, selected: st.selected[:0], sha256: st.sha256}
 	v.runs.Put(st)
 }
 
@@ -206,8 +212,19 @@ func (st *run) messageBody(canon string, h crypto.Hash, limit int64) ([]byte, in
 	if cap(st.scratch) < bodyBufSize {
 		st.scratch = make([]byte, bodyBufSize)
 	}
+	var hh hash.Hash
+	if h == crypto.SHA256 {
+		if st.sha256 == nil {
+			st.sha256 = sha256.New()
+		} else {
+			st.sha256.Reset()
+		}
+		hh = st.sha256
+	} else {
+		hh = h.New()
+	}
 	var bh BodyHasher
-	bh.init(canon, h, limit, st.scratch[:bodyBufSize])
+	bh.init(canon, hh, limit, st.scratch[:bodyBufSize])
 	bh.Write(st.m.Body)
 	sum := bh.Sum()
 	st.bodySums = append(st.bodySums, bodySum{canon, h, limit, sum, bh.Len()})
@@ -359,7 +376,7 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	st.selected = appendSelected(st.selected[:0], st.m.Fields, sig.Headers)
 	signed := st.selected
 	var digest []byte
-	digest, st.scratch = headerHash(st.scratch, h, sig.HeaderCanon, signed, f)
+	digest, st.scratch = headerHash(st.digest[:0], st.scratch, h, sig.HeaderCanon, signed, f)
 	r.HeaderSignature = checkOf(key.VerifySignature(h, digest, sig.Sig) == nil)
 	var altered []string
 	if r.HeaderSignature == CheckFail && st.m.Patchwork != nil {
