@@ -187,7 +187,8 @@ func LookupKey(ctx context.Context, r dns.Resolver, selector, domain string) (*K
 // when c is not nil.
 func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, c *keyCache) (*Key, dns.Lookup, error) {
 	name := selector + "._domainkey." + strings.TrimSuffix(domain, ".") + "."
-	// dns.TXT, with the cache consulted before the strings are joined.
+	// dns.TXT, with the cache consulted before the strings are joined
+	// (dns.TXTStrings).
 	qname := mdns.Fqdn(name)
 	ans, err := r.Query(ctx, qname, mdns.TypeTXT)
 	if err == nil && c != nil {
@@ -197,7 +198,7 @@ func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, c *
 	}
 	var txts []string
 	if err == nil {
-		txts, err = txtStrings(qname, ans)
+		txts, err = dns.TXTStrings(qname, ans)
 	}
 	if err != nil {
 		lookup := dns.NewLookup(name, mdns.TypeTXT, ans, err)
@@ -214,27 +215,6 @@ func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, c *
 		c.put(e)
 	}
 	return e.key, e.lookup(ans), e.err
-}
-
-// txtStrings returns what dns.TXT returns for ans, the answer to a TXT
-// query for name: each TXT record's strings unescaped and joined, or a
-// KindNoData *dns.Error when there is none.
-func txtStrings(name string, ans *dns.Answer) ([]string, error) {
-	var out []string
-	for _, rr := range ans.Records {
-		if rr.Header().Rrtype != mdns.TypeTXT {
-			continue
-		}
-		var b strings.Builder
-		for _, s := range rr.(*mdns.TXT).Txt {
-			b.WriteString(dns.UnescapeTXT(s))
-		}
-		out = append(out, b.String())
-	}
-	if len(out) == 0 {
-		return nil, &dns.Error{Name: name, Type: mdns.TypeTXT, Kind: dns.KindNoData}
-	}
-	return out, nil
 }
 
 // parseFirst returns the first of several key records that parses (or is

@@ -38,19 +38,36 @@ func query(ctx context.Context, r Resolver, name string, qtype uint16) (*Answer,
 // unescaped (\DDD and \X) and joined into one string, as RFC 7208 §3.3 and
 // RFC 6376 §3.6.2.2 require.
 func TXT(ctx context.Context, r Resolver, name string) ([]string, *Answer, error) {
-	ans, rrs, err := query(ctx, r, name, mdns.TypeTXT)
+	name = mdns.Fqdn(name)
+	ans, err := r.Query(ctx, name, mdns.TypeTXT)
 	if err != nil {
 		return nil, ans, err
 	}
-	out := make([]string, 0, len(rrs))
-	for _, rr := range rrs {
+	txts, err := TXTStrings(name, ans)
+	return txts, ans, err
+}
+
+// TXTStrings extracts from ans, the answer to a TXT query for name, what
+// TXT returns: each TXT record's strings unescaped and joined, or a
+// KindNoData *Error when there is none. Callers that look at
+// ans.Records first (to consult a cache, say) use it instead of TXT.
+func TXTStrings(name string, ans *Answer) ([]string, error) {
+	var out []string
+	for _, rr := range ans.Records {
+		txt, ok := rr.(*mdns.TXT)
+		if !ok {
+			continue
+		}
 		var b strings.Builder
-		for _, s := range rr.(*mdns.TXT).Txt {
+		for _, s := range txt.Txt {
 			b.WriteString(UnescapeTXT(s))
 		}
 		out = append(out, b.String())
 	}
-	return out, ans, nil
+	if len(out) == 0 {
+		return nil, &Error{Name: mdns.Fqdn(name), Type: mdns.TypeTXT, Kind: KindNoData}
+	}
+	return out, nil
 }
 
 // A looks up the IPv4 addresses of name.
