@@ -258,7 +258,9 @@ func TestAuthResultsLinear(t *testing.T) {
 					break
 				}
 			}
-			assert.Less(t, best, time.Second)
+			// About 0.4s on a quiet 2-core machine; a quadratic parser
+			// would take hours, so the bound can leave room for load.
+			assert.Less(t, best, 3*time.Second)
 			require.NotNil(t, ar)
 			require.NotNil(t, arc)
 			if name == "5MB" {
