@@ -157,8 +157,6 @@ const (
 	// LevelForged: the evidence contradicts the From domain (signature
 	// fails, DMARC fails with nothing vouching).
 	LevelForged Level = "forged"
-	// LevelParsed: the report comes from parsing only; nothing was verified.
-	LevelParsed Level = "parsed"
 )
 
 // Disagreement is a check where what a receiver recorded differs from what

@@ -79,7 +79,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		switch {
 		case v.Authentic:
 			word, code = "AUTHENTIC", ansiGreen
-		case v.Level == LevelUnverifiable || v.Level == LevelParsed:
+		case v.Level == LevelUnverifiable:
 			word, code = "UNVERIFIED", ansiYellow
 		}
 		t.printf("%s [%s] %s\n", t.paint(ansiBold+code, word), v.Level, v.Summary)
