@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash"
 	"math/bits"
 
@@ -137,6 +139,38 @@ func NewBodyHasher(canon string, h crypto.Hash, limit int64) *BodyHasher {
 // hasher and buf (at least bodyBufSize bytes long) as its buffer.
 func (b *BodyHasher) init(canon string, h hash.Hash, limit int64, buf []byte) {
 	*b = BodyHasher{relaxed: canon == Relaxed, h: h, limit: limit, buf: buf}
+}
+
+// Clone returns an independent copy of b in its current state, so that
+// bodies sharing a long prefix can be hashed once up to the end of the
+// prefix and then once per ending. It fails, wrapping
+// errors.ErrUnsupported, only if b's hash cannot be cloned (see
+// hash.Cloner).
+func (b *BodyHasher) Clone() (*BodyHasher, error) {
+	hc, ok := b.h.(hash.Cloner)
+	if !ok {
+		return nil, fmt.Errorf("dkim: body hash %T cannot be cloned: %w", b.h, errors.ErrUnsupported)
+	}
+	h, err := hc.Clone()
+	if err != nil {
+		return nil, err
+	}
+	o := new(struct {
+		BodyHasher
+		buf [bodyBufSize]byte
+	})
+	o.BodyHasher = *b
+	o.BodyHasher.h = h
+	if len(b.buf) <= bodyBufSize {
+		o.BodyHasher.buf = o.buf[:len(b.buf)]
+	} else {
+		o.BodyHasher.buf = make([]byte, len(b.buf))
+	}
+	copy(o.BodyHasher.buf, b.buf[:b.nbuf])
+	if b.sum != nil {
+		o.BodyHasher.sum = append([]byte(nil), b.sum...)
+	}
+	return &o.BodyHasher, nil
 }
 
 // Len returns the number of canonical body bytes produced so far, including

@@ -136,6 +136,24 @@ func FuzzCanonicalizeBody(f *testing.F) {
 		if !bytes.Equal(lim.Sum(), limSum[:]) || lim.Len() != int64(len(want)) {
 			t.Fatalf("limit %d differs for %q", limit, body)
 		}
+		// A clone taken part way gives the same sum as the original, and
+		// both stay independent: the clone finishes on a different ending.
+		split := int(seed % uint64(len(body)+1))
+		orig := NewBodyHasher(canon, crypto.SHA256, -1)
+		orig.Write(body[:split])
+		cl, err := orig.Clone()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl.Write([]byte("tail \t\r\n"))
+		orig.Write(body[split:])
+		if !bytes.Equal(orig.Sum(), wantSum[:]) {
+			t.Fatalf("original after Clone at %d differs for %q", split, body)
+		}
+		wantTail := sha256.Sum256(refCanonBody(canon, append(append([]byte(nil), body[:split]...), "tail \t\r\n"...)))
+		if !bytes.Equal(cl.Sum(), wantTail[:]) {
+			t.Fatalf("clone at %d differs for %q", split, body)
+		}
 	})
 }
 
