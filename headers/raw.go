@@ -3,7 +3,6 @@ package headers
 import (
 	"bytes"
 	"fmt"
-	"strings"
 )
 
 // ParseRaw parses one RFC 5322 message with LF or CRLF line endings. The
@@ -43,8 +42,9 @@ func (m *Message) splitHeader(data []byte) error {
 			m.Defects = append(m.Defects, "more defects not listed")
 		}
 	}
-	hdr := string(data[:headerLen(data)])
-	m.Fields = make([]Field, 0, min(strings.Count(hdr, "\n")+1, maxPrealloc))
+	n, starts := headerLen(data)
+	hdr := string(data[:n])
+	m.Fields = make([]Field, 0, min(starts, maxPrealloc))
 	var (
 		open         bool   // a field is being read
 		curName      string // its name
@@ -153,8 +153,10 @@ const maxPrealloc = 128
 
 // headerLen returns the length of data's header including the empty line
 // that ends it (a line of nothing but CRs before its LF, or of CRs at the
-// end of data), or len(data) when there is none.
-func headerLen(data []byte) int {
+// end of data), or len(data) when there is none, and the number of lines
+// before it that do not start with white space: at most the number of
+// fields.
+func headerLen(data []byte) (n, starts int) {
 	for off := 0; off < len(data); {
 		i := bytes.IndexByte(data[off:], '\n')
 		end := len(data)
@@ -162,11 +164,14 @@ func headerLen(data []byte) int {
 			end = off + i + 1
 		}
 		if len(trimLineEnd(data[off:end])) == 0 {
-			return end
+			return end, starts
+		}
+		if c := data[off]; c != ' ' && c != '\t' {
+			starts++
 		}
 		off = end
 	}
-	return len(data)
+	return len(data), starts
 }
 
 // maxDefects bounds Message.Defects, so garbage input costs little memory.
