@@ -46,16 +46,18 @@ type Candidate struct {
 	Body []byte
 }
 
-// Limits on the candidates BodyCandidates builds.
+// Limits on the candidates of one message.
 const (
-	maxCandidates = 32
-	// maxCandidateBytes bounds the total size of all candidates of one
-	// message; fewer candidates are built for huge patches.
+	// maxCandidates bounds the candidates BodyCandidates returns.
+	maxCandidates = 64
+	// maxCandidateBytes bounds the memory the candidates of one message
+	// take (their shared prefixes and endings, or BodyCandidates' whole
+	// bodies); fewer are built for huge patches.
 	maxCandidateBytes = 64 << 20
 )
 
 // BodyCandidates returns plausible original bodies of a Patchwork patch or
-// cover letter (m.Patchwork != nil), most likely first, at most 32. It is
+// cover letter (m.Patchwork != nil), most likely first, at most 64. It is
 // empty when none can be built: for messages that are not from Patchwork,
 // multipart mail (Patchwork keeps no MIME structure), or a body in a
 // charset other than UTF-8, US-ASCII and ISO-8859-1.
@@ -69,145 +71,312 @@ const (
 //     a blank line after the diffstat), then "\n";
 //   - where the text after the last hunk went: the tail of content after
 //     its last (then first) "\n\n\n" moved back after the diff, or none;
-//   - the "-- " signature that Patchwork cut: the git version that
-//     X-Mailer names ("git-send-email 2.49.0" gives "-- \n2.49.0\n"), b4's
-//     "Name <address>" from From, or no signature. When content still
-//     holds a "-- " line (CRLF mail), that signature is used as is;
 //   - for quoted-printable mail, the encoder: Perl's MIME::QuotedPrint
 //     (git-send-email), Python's email.quoprimime, or a strict 76-column
 //     encoder that never rejoins a lone last character (a relay that
 //     converted 8bit mail, such as Microsoft Exchange); for base64 mail
 //     (76-column lines, as both Perl's MIME::Base64 and Python's email
 //     package write them), LF or CRLF line ends and one or two final line
-//     breaks.
+//     breaks;
+//   - the "-- " signature that Patchwork cut: the git version that
+//     X-Mailer names ("git-send-email 2.49.0" gives "-- \n2.49.0\n"), b4's
+//     "Name <address>" from From, or no signature. When content still
+//     holds a "-- " line (CRLF mail), that signature is used as is;
+//   - the footer a mailing list appended (Mailman 2 and 3, Google
+//     Groups; see pwFooters), rebuilt from the list's header fields, after
+//     one blank line or none; or no footer.
+//
+// The verifier tries more than these: when the body looks like git
+// format-patch output and no field names the git version, every git
+// version as the signature, within a bound on the bytes hashed.
 func BodyCandidates(m *headers.Message) []Candidate {
-	if m == nil || m.Patchwork == nil {
-		return nil
-	}
-	pw := m.Patchwork
-	enc, ok := pwEncoding(m)
-	if !ok {
-		return nil
-	}
-	content, diff := pw.Content, pw.Diff
-	if !pw.HasDiff {
-		diff = ""
-	}
-
-	// A "-- " line left in content (CRLF mail) is the signature itself.
-	var sigs []pwSig
-	if i := pwLineIndex(content, "-- "); i >= 0 {
-		sig := content[i:]
-		content = strings.TrimRight(content[:i], "\n")
-		sigs = append(sigs, pwSig{label: "sig(kept)", text: sig + "\n"})
-		if j := pwFooterIndex(sig); j > 0 {
-			sigs = append(sigs, pwSig{label: "sig(kept, footer cut)", text: strings.TrimRight(sig[:j], "\n") + "\n"})
-		}
-	} else {
-		if v := pwGitVersion(m); v != "" {
-			sigs = append(sigs, pwSig{label: "sig(" + strconv.Quote(v) + ")", text: "-- \n" + v + "\n"})
-		}
-		if s := pwB4Signature(m); s != "" {
-			sigs = append(sigs, pwSig{label: "sig(b4 " + strconv.Quote(s) + ")", text: "-- \n" + s + "\n"})
-		}
-		sigs = append(sigs, pwSig{label: "nosig"})
-	}
-
-	// Where the text from after the last hunk may start in content.
-	type layout struct {
-		head, tail string
-		label      string
-	}
-	layouts := []layout{}
-	if diff != "" {
-		last := strings.LastIndex(content, "\n\n\n")
-		first := strings.Index(content, "\n\n\n")
-		if last >= 0 {
-			layouts = append(layouts, layout{content[:last], content[last+3:], "tail@last"})
-		}
-		if first >= 0 && first != last {
-			layouts = append(layouts, layout{content[:first], content[first+3:], "tail@first"})
-		}
-	}
-	layouts = append(layouts, layout{head: content})
-
-	seps := []string{"\n\n", "\n"}
-	if diff == "" || content == "" {
-		seps = []string{""}
-	}
-
+	plan := newPWPlan(m)
 	var (
 		out   []Candidate
 		total int
-		seen  = map[string]bool{}
 	)
-	add := func(label string, body []byte) bool {
-		if len(out) >= maxCandidates || total+len(body) > maxCandidateBytes {
-			return false
-		}
-		key := string(body)
-		if seen[key] {
-			return true
-		}
-		seen[key] = true
-		total += len(body)
-		out = append(out, Candidate{Label: label, Body: body})
-		return true
-	}
-	for _, sep := range seps {
-		for _, lay := range layouts {
-			for _, sig := range sigs {
-				var b strings.Builder
-				label := pwLabel(content, diff, sep, lay.label, lay.label != "", sig.label)
-				b.Grow(len(content) + len(diff) + len(sig.text) + 8)
-				b.WriteString(lay.head)
-				if diff == "" {
-					// Cover letter or comment: content is the whole body.
-					if lay.head != "" {
-						b.WriteString("\n")
-					}
-				} else {
-					b.WriteString(sep)
-					b.WriteString(diff)
-					if lay.label != "" {
-						b.WriteString("\n")
-						b.WriteString(lay.tail)
-						b.WriteString("\n")
-					}
-				}
-				b.WriteString(sig.text)
-				for _, e := range enc.encode(b.String()) {
-					l := label
-					if e.label != "" {
-						l += "; " + e.label
-					}
-					if !add(l, e.body) {
-						return out
-					}
-				}
+	for gi := range plan.groups {
+		g := &plan.groups[gi]
+		for _, e := range g.endings {
+			n := len(g.prefix) + len(e.body)
+			if len(out) >= maxCandidates || total+n > maxCandidateBytes {
+				return out
 			}
+			total += n
+			body := make([]byte, 0, n)
+			body = append(append(body, g.prefix...), e.body...)
+			out = append(out, Candidate{Label: g.candidateLabel(e.label), Body: body})
 		}
 	}
 	return out
 }
 
-type pwSig struct{ label, text string }
+// A pwPlan is every candidate body of one message, grouped by the wire
+// bytes they share: a group's candidates are its prefix followed by each
+// of its endings, so the prefix (content and diff, nearly all of the
+// body) is hashed once per group and each ending (the signature, the
+// footer) separately, with a cloned hasher.
+type pwPlan struct {
+	groups []pwGroup
+	// versions are the git versions to try as "-- \n<version>\n" in the
+	// groups marked sweep, after every group's endings failed; endings
+	// holds what may follow that signature (no footer, or a footer).
+	versions []string
+	sweepEnd []pwText
+	// Facts for explaining a failure.
+	noBuild  string     // why nothing could be built ("" if something was)
+	footers  []pwFooter // the footers tried
+	sigKnown string     // how the "-- " signature was known: "kept", "x-mailer", "b4", ""
+	looksGit bool
+	cover    bool // a git cover letter: content ends with a diffstat
+	dropped  bool // some candidates were left out by maxCandidateBytes
+}
 
-// pwLabel describes a candidate's layout.
-func pwLabel(content, diff, sep, layout string, split bool, sig string) string {
-	var b strings.Builder
-	switch {
-	case diff == "":
-		b.WriteString(`content+"\n"`)
-	case split:
-		b.WriteString("content[:" + layout + "]+" + strconv.Quote(sep) + `+diff+"\n"+tail+"\n"`)
-	case content == "":
-		b.WriteString("diff")
-	default:
-		b.WriteString("content+" + strconv.Quote(sep) + "+diff")
+// coverLetter reports whether the body looks like a git format-patch
+// cover letter, whose signature follows a blank line after the diffstat.
+func (p *pwPlan) coverLetter() bool { return p.looksGit && p.cover }
+
+// sweepSig is the text of git format-patch's signature for version v.
+func (p *pwPlan) sweepSig(v string) string {
+	if p.coverLetter() {
+		return "\n-- \n" + v + "\n"
 	}
-	b.WriteString("+" + sig)
-	return b.String()
+	return "-- \n" + v + "\n"
+}
+
+// pwText is a piece of decoded text with its label.
+type pwText struct{ label, text string }
+
+// pwGroup is the candidates sharing one layout and one wire encoding.
+type pwGroup struct {
+	label string // the layout, e.g. `content+"\n\n"+diff`
+	enc   pwVariant
+	// prefix is the shared wire bytes; each candidate is prefix+ending.
+	prefix []byte
+	// carry is decoded text already transformed but not yet encoded
+	// (base64 works in 57-byte chunks); rest is the layout's text after
+	// the prefix. Every ending encodes carry + rest + its own text.
+	carry   []byte
+	rest    string
+	endings []pwEnding
+	// sweep is true when the git versions are tried here.
+	sweep bool
+}
+
+// pwEnding is the wire bytes after a group's prefix, and their label
+// (starting "+", e.g. `+sig("2.49.0")+"\n"+footer(mailman2)`).
+type pwEnding struct {
+	label string
+	body  []byte
+}
+
+// candidateLabel is the label of the candidate prefix+ending.
+func (g *pwGroup) candidateLabel(ending string) string {
+	l := g.label + ending
+	if g.enc.label != "" {
+		l += "; " + g.enc.label
+	}
+	return l
+}
+
+// ending encodes text and then a list's footer (with what separates it)
+// as an ending of g; ok is false when the charset cannot hold them.
+func (g *pwGroup) ending(text, footer string) ([]byte, bool) {
+	return g.enc.encodeEnd(g.carry, g.rest+text, footer)
+}
+
+// footerSeps are what may stand between the body and a list's footer:
+// one blank line, none (the list adds the footer right after the last line
+// when the body ends in a line break), or two (seen after git's signature,
+// whose trailing blank line a list kept and added to, and three).
+var footerSeps = [...]pwText{{`+"\n"+`, "\n"}, {"+", ""}, {`+"\n\n"+`, "\n\n"}, {`+"\n\n\n"+`, "\n\n\n"}}
+
+// newPWPlan builds the candidates of m. It never returns nil.
+func newPWPlan(m *headers.Message) *pwPlan {
+	plan := &pwPlan{}
+	if m == nil || m.Patchwork == nil {
+		plan.noBuild = "not_patchwork"
+		return plan
+	}
+	pw := m.Patchwork
+	enc, why := pwEncoding(m)
+	if why != "" {
+		plan.noBuild = why
+		return plan
+	}
+	content, diff := pw.Content, pw.Diff
+	if !pw.HasDiff {
+		diff = ""
+	}
+	plan.looksGit = pwLooksGit(content, diff, pw.HasDiff)
+	plan.cover = diff == "" && pwDiffstatEnd(content)
+
+	// A "-- " line left in content (CRLF mail) is the signature itself.
+	var sigs []pwText
+	if i := pwLineIndex(content, "-- "); i >= 0 {
+		sig := content[i:]
+		head := strings.TrimRight(content[:i], "\n")
+		if diff == "" && len(head) < i {
+			// The blank lines before the signature are kept too.
+			sig = content[len(head)+1:i] + sig
+		}
+		content = head
+		sigs = append(sigs, pwText{"sig(kept)", sig + "\n"})
+		if j := pwFooterIndex(sig); j > 0 {
+			sigs = append(sigs, pwText{"sig(kept, footer cut)", strings.TrimRight(sig[:j], "\n") + "\n"})
+		}
+		plan.sigKnown = "kept"
+	} else {
+		if v := pwGitVersion(m); v != "" {
+			if plan.coverLetter() {
+				sigs = append(sigs, pwText{`"\n"+sig(` + strconv.Quote(v) + ")", "\n-- \n" + v + "\n"})
+			}
+			sigs = append(sigs, pwText{"sig(" + strconv.Quote(v) + ")", "-- \n" + v + "\n"})
+			plan.sigKnown = "x-mailer"
+		}
+		if s := pwB4Signature(m); s != "" {
+			sigs = append(sigs, pwText{"sig(b4 " + strconv.Quote(s) + ")", "-- \n" + s + "\n"})
+			if plan.sigKnown == "" {
+				plan.sigKnown = "b4"
+			}
+		}
+		sigs = append(sigs, pwText{"nosig", ""})
+	}
+
+	// What may follow the signature: nothing, or a list's footer.
+	plan.footers = pwFooters(m)
+	tails := []pwText{{}}
+	for _, f := range plan.footers {
+		for _, sep := range footerSeps {
+			tails = append(tails, pwText{sep.label + "footer(" + f.label + ")", sep.text + f.text})
+		}
+	}
+	type end struct{ label, text, footer string }
+	var ends []end
+	for _, s := range sigs {
+		for _, t := range tails {
+			ends = append(ends, end{"+" + s.label + t.label, s.text, t.text})
+		}
+	}
+	// X-Mailer names the version git-send-email ran as, which may not be
+	// the git that ran format-patch (seen on real mail): the sweep runs
+	// for it too, after everything else failed.
+	sweep := plan.sigKnown != "kept" && plan.looksGit
+	if sweep {
+		plan.versions = pwGitVersions(pwMessageDate(m))
+		plan.sweepEnd = tails
+	}
+
+	total := 0
+	for _, lay := range pwLayouts(content, diff, plan.looksGit) {
+		text := lay.text
+		// The prefix ends before the text's last line, so that the
+		// encoders' end-of-text rules only ever see the endings.
+		cut := strings.LastIndexByte(strings.TrimRight(text, "\r\n"), '\n') + 1
+		for _, v := range enc.variants() {
+			prefix, carry, ok := v.encodeShared(text[:cut])
+			if !ok {
+				continue
+			}
+			g := pwGroup{label: lay.label, enc: v, prefix: prefix, carry: carry, rest: text[cut:], sweep: sweep && v.git}
+			size := len(prefix)
+			for _, e := range ends {
+				if body, ok := g.ending(e.text, e.footer); ok {
+					g.endings = append(g.endings, pwEnding{e.label, body})
+					size += len(body)
+				}
+			}
+			if total+size > maxCandidateBytes {
+				plan.dropped = true
+				continue
+			}
+			total += size
+			plan.groups = append(plan.groups, g)
+		}
+	}
+	return plan
+}
+
+// pwLayouts returns the texts content and diff may have come from, before
+// the signature, most likely first.
+//
+// For a patch: the separator between content and diff ("\n\n", the blank
+// line git writes after the diffstat, then "\n"), and where the text from
+// after the last hunk went (the tail of content after its last, then
+// first, "\n\n\n" moved back after the diff, or none).
+//
+// For other mail (replies, cover letters), content is the body; when it is
+// not git output, the blank lines at its start and the white space at the
+// end of its last line, which Patchwork's strip() removed, are guessed
+// too: one or two leading blank lines (mail user agents that start a
+// reply with them), and a last line of only quote marks ending in a space
+// ("> ", a quoted blank line).
+func pwLayouts(content, diff string, looksGit bool) []pwText {
+	var out []pwText
+	if diff == "" {
+		out = append(out, pwText{`content+"\n"`, content + "\n"})
+		if looksGit || content == "" {
+			return out
+		}
+		trails := []string{"\n"}
+		last := content[strings.LastIndexByte(content, '\n')+1:]
+		if strings.Trim(last, ">") == "" {
+			trails = append(trails, " \n")
+			out = append(out, pwText{`content+" \n"`, content + " \n"})
+		}
+		for _, lead := range []string{"\n", "\n\n"} {
+			for _, trail := range trails {
+				out = append(out, pwText{strconv.Quote(lead) + "+content+" + strconv.Quote(trail), lead + content + trail})
+			}
+		}
+		return out
+	}
+	type layout struct {
+		head, tail string
+		label      string
+	}
+	layouts := []layout{}
+	last := strings.LastIndex(content, "\n\n\n")
+	first := strings.Index(content, "\n\n\n")
+	if last >= 0 {
+		layouts = append(layouts, layout{content[:last], content[last+3:], "tail@last"})
+	}
+	if first >= 0 && first != last {
+		layouts = append(layouts, layout{content[:first], content[first+3:], "tail@first"})
+	}
+	layouts = append(layouts, layout{head: content})
+	seps := []string{"\n\n", "\n"}
+	if content == "" {
+		seps = []string{""}
+	}
+	for _, sep := range seps {
+		for _, lay := range layouts {
+			var b strings.Builder
+			b.Grow(len(content) + len(diff) + 8)
+			b.WriteString(lay.head)
+			b.WriteString(sep)
+			b.WriteString(diff)
+			if lay.label != "" {
+				b.WriteString("\n")
+				b.WriteString(lay.tail)
+				b.WriteString("\n")
+			}
+			out = append(out, pwText{pwLabel(content, sep, lay.label), b.String()})
+		}
+	}
+	return out
+}
+
+// pwLabel describes a patch's layout.
+func pwLabel(content, sep, layout string) string {
+	switch {
+	case layout != "":
+		return "content[:" + layout + "]+" + strconv.Quote(sep) + `+diff+"\n"+tail+"\n"`
+	case content == "":
+		return "diff"
+	default:
+		return "content+" + strconv.Quote(sep) + "+diff"
+	}
 }
 
 // pwLineIndex returns the offset of the first line of s that is exactly
@@ -251,7 +420,7 @@ func pwGitVersion(m *headers.Message) string {
 	if !ok {
 		return ""
 	}
-	rest, ok := strings.CutPrefix(v, "git-send-email ")
+	rest, ok := strings.CutPrefix(strings.TrimSpace(v), "git-send-email ")
 	if !ok {
 		return ""
 	}
@@ -267,7 +436,7 @@ func pwGitVersion(m *headers.Message) string {
 // patatt X-Developer-Signature), or "".
 func pwB4Signature(m *headers.Message) string {
 	b4 := false
-	if v, ok := m.Get("X-Mailer"); ok && strings.HasPrefix(v, "b4 ") {
+	if v, ok := m.Get("X-Mailer"); ok && strings.HasPrefix(strings.TrimSpace(v), "b4 ") {
 		b4 = true
 	}
 	if _, ok := m.Get("X-Developer-Signature"); ok {
@@ -291,76 +460,169 @@ func pwB4Signature(m *headers.Message) string {
 	return from
 }
 
-// pwEnc turns a rebuilt decoded body back into what went over the wire.
+// pwEnc is how a rebuilt decoded body goes back to what went over the
+// wire.
 type pwEnc struct {
 	cte     string // "", "quoted-printable" or "base64"
 	charset string // "" (UTF-8 or US-ASCII) or "iso-8859-1"
 }
 
-type pwEncoded struct {
-	label string
-	body  []byte
-}
-
-// pwEncoding reads Content-Type and Content-Transfer-Encoding. ok is false
-// when no candidate can be built.
-func pwEncoding(m *headers.Message) (pwEnc, bool) {
-	var e pwEnc
+// pwEncoding reads Content-Type and Content-Transfer-Encoding. why is
+// non-empty ("multipart", "not_text", "charset") when no candidate can be
+// built.
+func pwEncoding(m *headers.Message) (e pwEnc, why string) {
 	if ct, ok := m.Get("Content-Type"); ok {
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil {
 			// Python's email package falls back to text/plain too.
 			mt, params = "text/plain", nil
 		}
-		if !strings.HasPrefix(mt, "text/") {
-			return e, false
+		switch {
+		case strings.HasPrefix(mt, "multipart/"):
+			return e, "multipart"
+		case !strings.HasPrefix(mt, "text/"):
+			return e, "not_text"
 		}
 		switch cs := strings.ToLower(params["charset"]); cs {
 		case "", "utf-8", "utf8", "us-ascii", "ascii":
 		case "iso-8859-1", "iso8859-1", "latin1", "latin-1":
 			e.charset = "iso-8859-1"
 		default:
-			return e, false
+			return e, "charset"
 		}
 	}
 	if cte, ok := m.Get("Content-Transfer-Encoding"); ok {
-		switch cte = strings.ToLower(cte); cte {
+		switch cte = strings.ToLower(strings.TrimSpace(cte)); cte {
 		case "quoted-printable", "base64":
 			e.cte = cte
 		}
 	}
-	return e, true
+	return e, ""
 }
 
-// encode returns the wire forms of text.
-func (e pwEnc) encode(text string) []pwEncoded {
-	raw := []byte(text)
-	if e.charset == "iso-8859-1" {
-		var ok bool
-		if raw, ok = pwLatin1(text); !ok {
-			return nil
-		}
-	}
+// pwVariant is one way of writing decoded text on the wire.
+type pwVariant struct {
+	label  string
+	kind   pwKind
+	latin1 bool
+	// git is true for the wire forms git-send-email writes (8bit and
+	// Perl's quoted-printable), where a git version is worth sweeping.
+	git bool
+}
+
+type pwKind uint8
+
+const (
+	pwPlain pwKind = iota
+	pwQPPerl
+	pwQPPython
+	pwQP76
+	pwB64LF2   // base64, LF line ends, the text ending "\n\n"
+	pwB64LF1   // base64, LF, ending "\n"
+	pwB64CRLF1 // base64, CRLF, ending "\r\n"
+	pwB64CRLF2 // base64, CRLF, ending "\r\n\r\n"
+)
+
+// variants returns the wire forms of e, most likely first.
+func (e pwEnc) variants() []pwVariant {
+	l1 := e.charset == "iso-8859-1"
 	switch e.cte {
 	case "quoted-printable":
-		return []pwEncoded{
-			{"qp(perl)", perlQP(raw, true)},
-			{"qp(python)", pythonQP(raw)},
-			{"qp(76, no rejoin)", perlQP(raw, false)},
+		return []pwVariant{
+			{"qp(perl)", pwQPPerl, l1, true},
+			{"qp(python)", pwQPPython, l1, false},
+			{"qp(76, no rejoin)", pwQP76, l1, false},
 		}
 	case "base64":
 		// Every byte counts inside base64: the number of final newlines,
 		// and CRLF (mail user agents) or LF (git) line ends.
-		lf := strings.TrimRight(string(raw), "\r\n") + "\n"
-		crlf := pwToCRLF(lf)
-		return []pwEncoded{
-			{`base64(end "\n\n")`, base64Lines([]byte(lf + "\n"))},
-			{`base64(end "\n")`, base64Lines([]byte(lf))},
-			{`base64(CRLF, end "\r\n")`, base64Lines([]byte(crlf))},
-			{`base64(CRLF, end "\r\n\r\n")`, base64Lines([]byte(crlf + "\r\n"))},
+		return []pwVariant{
+			{`base64(end "\n\n")`, pwB64LF2, l1, false},
+			{`base64(end "\n")`, pwB64LF1, l1, false},
+			{`base64(CRLF, end "\r\n")`, pwB64CRLF1, l1, false},
+			{`base64(CRLF, end "\r\n\r\n")`, pwB64CRLF2, l1, false},
 		}
 	}
-	return []pwEncoded{{"", raw}}
+	return []pwVariant{{"", pwPlain, l1, true}}
+}
+
+// raw returns text in the body's charset.
+func (v pwVariant) raw(text string) ([]byte, bool) {
+	if v.latin1 {
+		return pwLatin1(text)
+	}
+	return []byte(text), true
+}
+
+func (v pwVariant) base64() bool { return v.kind >= pwB64LF2 }
+
+// encodeShared encodes s, the start of a body up to a line break: wire is
+// its encoding and carry the transformed text left for the endings (base64
+// encodes 57-byte chunks). For every text t not made only of line breaks,
+// wire + encodeEnd(carry, t) is the encoding of s+t.
+func (v pwVariant) encodeShared(s string) (wire, carry []byte, ok bool) {
+	raw, ok := v.raw(s)
+	if !ok {
+		return nil, nil, false
+	}
+	switch v.kind {
+	case pwPlain:
+		return raw, nil, true
+	case pwQPPerl:
+		return perlQP(raw, true), nil, true
+	case pwQPPython:
+		return pythonQP(raw), nil, true
+	case pwQP76:
+		return perlQP(raw, false), nil, true
+	}
+	if v.kind == pwB64CRLF1 || v.kind == pwB64CRLF2 {
+		raw = []byte(pwToCRLF(string(raw)))
+	}
+	k := len(raw) / 57 * 57
+	return base64Lines(raw[:k]), raw[k:], true
+}
+
+// encodeEnd encodes the end of a body, t, after the carry encodeShared
+// left, followed by footer, text a list appended. A list decodes a base64
+// body, appends its footer with LF line ends whatever the body's, and
+// encodes the result again; every other encoding is line by line, so the
+// footer is encoded as the body is.
+func (v pwVariant) encodeEnd(carry []byte, t, footer string) ([]byte, bool) {
+	if !v.base64() {
+		t += footer
+	}
+	raw, ok := v.raw(t)
+	if !ok {
+		return nil, false
+	}
+	switch v.kind {
+	case pwPlain:
+		return raw, true
+	case pwQPPerl:
+		return perlQP(raw, true), true
+	case pwQPPython:
+		return pythonQP(raw), true
+	case pwQP76:
+		return perlQP(raw, false), true
+	}
+	foot, ok := v.raw(footer)
+	if !ok {
+		return nil, false
+	}
+	lf := strings.TrimRight(string(raw), "\r\n") + "\n"
+	var end string
+	switch v.kind {
+	case pwB64LF2:
+		end = lf + "\n"
+	case pwB64LF1:
+		end = lf
+	case pwB64CRLF1:
+		end = pwToCRLF(lf)
+	default:
+		end = pwToCRLF(lf) + "\r\n"
+	}
+	b := make([]byte, 0, len(carry)+len(end)+len(foot))
+	return base64Lines(append(append(append(b, carry...), end...), foot...)), true
 }
 
 // pwToCRLF turns every LF not preceded by CR into CRLF.

@@ -116,7 +116,7 @@ func corpusSignedBodies(t *testing.T) (msgs map[string]*headers.Message, matched
 // would cut: 49 of 79 rebuilt.
 const wantMatched = 90
 
-var wantRebuilt = map[string]int{"lf": 29, "crlf": 49}
+var wantRebuilt = map[string]int{"lf": 64, "crlf": 76}
 
 // TestBodyCandidatesCorpus stores real signed list mail the way Patchwork
 // does (patchwork_sim_test.go) and checks that BodyCandidates rebuilds a
@@ -152,34 +152,35 @@ func TestBodyCandidatesCorpus(t *testing.T) {
 				Order:     headers.OrderPerName,
 				Patchwork: &headers.Patchwork{Content: sim.content, Diff: sim.diff, HasDiff: sim.hasDiff},
 			}
-			cands := BodyCandidates(pm)
-			require.LessOrEqual(t, len(cands), maxCandidates)
+			st := &run{m: pm}
 			label, ok := "", false
-		search:
+			var code string
 			for _, sig := range bySig[file] {
 				h, _, _ := HashAlgorithm(sig.Algorithm)
-				for _, c := range cands {
-					bh := NewBodyHasher(sig.BodyCanon, h, -1)
-					bh.Write(c.Body)
-					if bytes.Equal(bh.Sum(), sig.BodyHash) {
-						label, ok = c.Label, true
-						break search
-					}
+				mt := st.matchBody(sig.BodyCanon, h, -1, sig.BodyHash)
+				if mt.ok {
+					label, ok = mt.label, true
+					break
+				}
+				if code == "" {
+					code, _ = st.pwWhy(sig, mt)
 				}
 			}
+			cands := BodyCandidates(pm)
+			require.LessOrEqual(t, len(cands), maxCandidates)
 			if ok {
 				rebuilt++
 				t.Logf("%s %s: rebuilt: %s", mode.name, filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), label)
 				continue
 			}
 			why := whyNotRebuilt(m, sim)
-			t.Logf("%s %s: NOT rebuilt: %s (%d candidates, diff=%v, mailer=%q, cte=%q)", mode.name, filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), why, len(cands), sim.hasDiff, first(m, "X-Mailer"), first(m, "Content-Transfer-Encoding"))
+			t.Logf("%s %s: NOT rebuilt: %s [%s] (%d candidates, diff=%v, mailer=%q, cte=%q)", mode.name, filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), why, code, len(cands), sim.hasDiff, first(m, "X-Mailer"), first(m, "Content-Transfer-Encoding"))
 			reasons[why]++
 		}
 		t.Logf("%s: %d signatures; %d messages whose body matches bh=; %d stored by Patchwork; rebuilt %d; not: %v", mode.name, sigs, len(files), stored, rebuilt, reasons)
 		// Pinned on the corpus as measured (see the package's report).
 		if want, ok := wantRebuilt[mode.name]; ok && len(files) == wantMatched {
-			require.Equal(t, want, rebuilt, "%s: rebuilt count changed; reasons %v", mode.name, reasons)
+			require.GreaterOrEqual(t, rebuilt, want, "%s: fewer bodies rebuilt; reasons %v", mode.name, reasons)
 		}
 	}
 }

@@ -3,6 +3,9 @@ package dkim
 import (
 	"crypto"
 	"crypto/subtle"
+	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/mailprov/mailprov/headers"
 )
@@ -11,27 +14,178 @@ import (
 // tried for one signature.
 const maxVariantTries = 256
 
+// Bounds on the work of matching rebuilt bodies, for one message and all
+// its signatures together. Each body hashed costs its bytes (a group's
+// shared prefix once per canonicalization and hash, then each ending) plus
+// pwEndingCost for the cloned hasher it needs.
+const (
+	maxPWHashWork = 32 << 20
+	pwEndingCost  = 512
+)
+
 // pwState holds the rebuilt bodies of a Patchwork message, built once per
-// run.
+// run, and the body hashes computed from them so far.
 type pwState struct {
-	cands []Candidate
-	built bool
+	plan *pwPlan
+	// work is what hashing has cost so far, against maxPWHashWork.
+	work int64
+	sums []*pwSums
 }
 
-// matchCandidate hashes each rebuilt body and returns the first whose hash
-// is want: its label and canonical length. tried is how many there were.
-func (st *run) matchCandidate(canon string, h crypto.Hash, limit int64, want []byte) (label string, n int64, tried int, ok bool) {
-	if !st.pw.built {
-		st.pw.cands, st.pw.built = BodyCandidates(st.m), true
+// pwSums is the hashes of the candidates, in order, for one
+// canonicalization, hash and l=, computed as far as needed so far.
+type pwSums struct {
+	canon string
+	h     crypto.Hash
+	limit int64
+	// bases[g] has hashed group g's prefix.
+	bases []*BodyHasher
+	done  []pwSum
+	at    pwCursor
+	// exhausted: every candidate is in done; limited: hashing stopped at
+	// maxPWHashWork first.
+	exhausted, limited bool
+}
+
+type pwSum struct {
+	sum []byte
+	n   int64
+	at  pwCursor
+}
+
+// pwCursor is the position of a candidate: group g's ending e (tier 0),
+// or the git version v, group g, footer f (tier 1, the sweep).
+type pwCursor struct {
+	tier, g, e, v, f int
+}
+
+// pwMatch is the outcome of matching a signature's bh= against the
+// rebuilt bodies.
+type pwMatch struct {
+	ok    bool
+	label string
+	n     int64 // the canonical length of the body that matched
+	// tried is how many candidates were hashed; limited is true when the
+	// work bound stopped the search before all were.
+	tried   int
+	limited bool
+}
+
+func (st *run) pwPlan() *pwPlan {
+	if st.pw.plan == nil {
+		st.pw.plan = newPWPlan(st.m)
 	}
-	for _, c := range st.pw.cands {
-		bh := NewBodyHasher(canon, h, limit)
-		bh.Write(c.Body)
-		if subtle.ConstantTimeCompare(bh.Sum(), want) == 1 {
-			return c.Label, bh.Len(), len(st.pw.cands), true
+	return st.pw.plan
+}
+
+// matchCandidate is matchBody's result as four values.
+func (st *run) matchCandidate(canon string, h crypto.Hash, limit int64, want []byte) (label string, n int64, tried int, ok bool) {
+	mt := st.matchBody(canon, h, limit, want)
+	return mt.label, mt.n, mt.tried, mt.ok
+}
+
+// matchBody hashes the rebuilt bodies in order until one's hash is want.
+// Hashes are kept, so a second signature with the same canonicalization
+// and hash compares first with those already computed.
+func (st *run) matchBody(canon string, h crypto.Hash, limit int64, want []byte) pwMatch {
+	plan := st.pwPlan()
+	var s *pwSums
+	for _, x := range st.pw.sums {
+		if x.canon == canon && x.h == h && x.limit == limit {
+			s = x
 		}
 	}
-	return "", 0, len(st.pw.cands), false
+	if s == nil {
+		s = &pwSums{canon: canon, h: h, limit: limit, bases: make([]*BodyHasher, len(plan.groups))}
+		st.pw.sums = append(st.pw.sums, s)
+	}
+	for i := 0; ; i++ {
+		if i == len(s.done) && !st.pwNext(plan, s) {
+			return pwMatch{tried: len(s.done), limited: s.limited}
+		}
+		if subtle.ConstantTimeCompare(s.done[i].sum, want) == 1 {
+			return pwMatch{ok: true, label: plan.label(s.done[i].at), n: s.done[i].n, tried: i + 1}
+		}
+	}
+}
+
+// label is the label of the candidate at c.
+func (p *pwPlan) label(c pwCursor) string {
+	g := &p.groups[c.g]
+	if c.tier == 0 {
+		return g.candidateLabel(g.endings[c.e].label)
+	}
+	sig := "+sig(guessed " + strconv.Quote(p.versions[c.v]) + ")"
+	if p.coverLetter() {
+		sig = `+"\n"` + sig
+	}
+	return g.candidateLabel(sig + p.sweepEnd[c.f].label)
+}
+
+// pwNext hashes the next candidate into s.done; false when there is none
+// or the work bound is reached.
+func (st *run) pwNext(plan *pwPlan, s *pwSums) bool {
+	if s.exhausted || s.limited {
+		return false
+	}
+	for {
+		c := s.at
+		switch {
+		case c.tier == 0 && c.g == len(plan.groups):
+			s.at = pwCursor{tier: 1}
+			continue
+		case c.tier == 0 && c.e == len(plan.groups[c.g].endings):
+			s.at = pwCursor{g: c.g + 1}
+			continue
+		case c.tier == 0:
+			s.at.e++
+			return st.pwHash(plan, s, c, plan.groups[c.g].endings[c.e].body)
+		case c.v == len(plan.versions):
+			s.exhausted = true
+			return false
+		case c.g == len(plan.groups):
+			s.at = pwCursor{tier: 1, v: c.v + 1}
+			continue
+		case !plan.groups[c.g].sweep || c.f == len(plan.sweepEnd):
+			s.at = pwCursor{tier: 1, v: c.v, g: c.g + 1}
+			continue
+		}
+		s.at.f++
+		body, ok := plan.groups[c.g].ending(plan.sweepSig(plan.versions[c.v]), plan.sweepEnd[c.f].text)
+		if !ok {
+			continue
+		}
+		return st.pwHash(plan, s, c, body)
+	}
+}
+
+// pwHash hashes group c.g's prefix followed by ending into s.done.
+func (st *run) pwHash(plan *pwPlan, s *pwSums, c pwCursor, ending []byte) bool {
+	g := &plan.groups[c.g]
+	cost := int64(len(ending) + pwEndingCost)
+	if s.bases[c.g] == nil {
+		cost += int64(len(g.prefix))
+	}
+	if st.pw.work+cost > maxPWHashWork {
+		s.limited = true
+		return false
+	}
+	st.pw.work += cost
+	if s.bases[c.g] == nil {
+		b := NewBodyHasher(s.canon, s.h, s.limit)
+		b.Write(g.prefix)
+		s.bases[c.g] = b
+	}
+	bh, err := s.bases[c.g].Clone()
+	if err != nil {
+		// A hash that cannot be cloned: hash the whole body again.
+		st.pw.work += int64(len(g.prefix))
+		bh = NewBodyHasher(s.canon, s.h, s.limit)
+		bh.Write(g.prefix)
+	}
+	bh.Write(ending)
+	s.done = append(s.done, pwSum{sum: bh.Sum(), n: bh.Len(), at: c})
+	return true
 }
 
 // tryVariants looks for re-spellings of the signed fields that make the
@@ -120,4 +274,94 @@ func appendName(names []string, n string) []string {
 		}
 	}
 	return append(names, n)
+}
+
+// Codes pwWhy gives for a Patchwork body that could not be proved.
+const (
+	pwWhyNotPatchwork   = "not_stored"          // no Patchwork parts at all
+	pwWhyMultipart      = "multipart"           // Patchwork keeps no MIME structure
+	pwWhyNotText        = "not_text"            // the body was not text
+	pwWhyCharset        = "charset"             // a charset Patchwork converted
+	pwWhyNothingBuilt   = "nothing_built"       // no candidate could be encoded
+	pwWhyHashLimit      = "hash_limit"          // the work bound stopped the search
+	pwWhyListFooter     = "list_footer"         // the list signed its footer; no template reproduced it
+	pwWhyFooterUnknown  = "list_footer_unknown" // the list signed its footer; none is known for it
+	pwWhyGitVersion     = "git_version_unknown" // git output, every version tried
+	pwWhyContentChanged = "content_changed"     // git output with its signature known
+	pwWhyPersonalSig    = "signature_cut"       // not git output: a personal signature or stripped text is lost
+)
+
+// pwWhy says why no rebuilt body of the message matched bh= for sig, as
+// precisely as the stored fields allow: a stable code and a phrase (with
+// no final period).
+func (st *run) pwWhy(sig *headers.Signature, mt pwMatch) (code, why string) {
+	plan := st.pwPlan()
+	switch plan.noBuild {
+	case "not_patchwork":
+		return pwWhyNotPatchwork, "the archive stored no body"
+	case "multipart":
+		return pwWhyMultipart, "the mail was multipart: Patchwork keeps only the text of one part, not the MIME structure and other parts the signature covers"
+	case "not_text":
+		return pwWhyNotText, "the body was not text, and Patchwork keeps only text"
+	case "charset":
+		ct, _ := st.m.Get("Content-Type")
+		return pwWhyCharset, "the body's charset (" + strings.TrimSpace(ct) + ") is one Patchwork decoded and mailprov cannot encode back"
+	}
+	if len(plan.groups) == 0 {
+		return pwWhyNothingBuilt, "the stored text cannot be written back in the body's charset and encoding"
+	}
+	if mt.limited {
+		return pwWhyHashLimit, fmt.Sprintf("the search stopped at its bound of %d MiB hashed, after %d candidates", maxPWHashWork>>20, mt.tried)
+	}
+	if list := pwListDomain(st.m); list != "" && pwDomainWithin(list, sig.Domain) {
+		if len(plan.footers) == 0 {
+			return pwWhyFooterUnknown, "the signer " + sig.Domain + " is the mailing list's domain, so the list most likely signed the body with its footer, which Patchwork cut; no footer template is known for this list"
+		}
+		names := make([]string, 0, len(plan.footers))
+		for _, f := range plan.footers {
+			names = appendName(names, f.label)
+		}
+		return pwWhyListFooter, "the signer " + sig.Domain + " is the mailing list's domain, so the list most likely signed the body with its footer, which Patchwork cut; no footer tried (" + strings.Join(names, ", ") + ") reproduces it, or a personal signature before it was cut too"
+	}
+	if plan.looksGit {
+		switch plan.sigKnown {
+		case "":
+			return pwWhyGitVersion, fmt.Sprintf("the body is git format-patch output whose signature names no release tried (%d git versions; a developer build's version cannot be guessed), or it was changed", len(plan.versions))
+		case "b4":
+			return pwWhyGitVersion, fmt.Sprintf("the body is git format-patch output signed neither by b4's signature nor by any of %d git versions tried, or it was changed", len(plan.versions))
+		}
+		return pwWhyContentChanged, "the body is git format-patch output whose signature is known, yet no rebuilt layout matches: the stored content or diff differs from what was signed"
+	}
+	return pwWhyPersonalSig, "the body is not git output: Patchwork cut everything from its first \"-- \" line (a personal signature) and stripped blank lines at its ends, which no stored field tells"
+}
+
+// pwBodyNote is the note of a signature whose body no rebuilt body
+// matched.
+func (st *run) pwBodyNote(sig *headers.Signature, mt pwMatch) string {
+	code, why := st.pwWhy(sig, mt)
+	if mt.tried == 0 {
+		return "body not rebuilt [" + code + "]: " + why
+	}
+	return fmt.Sprintf("none of %d rebuilt bodies matches bh= [%s]: %s", mt.tried, code, why)
+}
+
+// pwListDomain returns the host of the list's posting address (List-Post),
+// or else the domain in List-Id, or "".
+func pwListDomain(m *headers.Message) string {
+	if _, host, ok := strings.Cut(pwListPost(m), "@"); ok {
+		return strings.ToLower(host)
+	}
+	for _, id := range pwURLs(pwField(m, "List-Id")) {
+		// <name.example.org>: the list's name is the first label.
+		if _, dom, ok := strings.Cut(id, "."); ok && strings.Contains(dom, ".") {
+			return strings.ToLower(dom)
+		}
+	}
+	return ""
+}
+
+// pwDomainWithin reports whether host is d or a subdomain of it.
+func pwDomainWithin(host, d string) bool {
+	d = strings.ToLower(strings.TrimSuffix(d, "."))
+	return d != "" && (host == d || strings.HasSuffix(host, "."+d))
 }
