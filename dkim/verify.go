@@ -324,15 +324,12 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		r.BodySource, bodyLen = "message", n
 		r.Body = checkOf(subtle.ConstantTimeCompare(sum, sig.BodyHash) == 1)
 	case st.m.Patchwork != nil:
-		label, n, tried, ok := st.matchCandidate(sig.BodyCanon, h, limit, sig.BodyHash)
-		if ok {
-			r.Body, r.BodySource, r.BodyCandidate, bodyLen = CheckPass, "rebuilt", label, n
+		mt := st.matchBody(sig.BodyCanon, h, limit, sig.BodyHash)
+		if mt.ok {
+			r.Body, r.BodySource, r.BodyCandidate, bodyLen = CheckPass, "rebuilt", mt.label, mt.n
 		} else {
-			bodyNote = "body not stored"
-			if tried > 0 {
-				bodyNote = fmt.Sprintf("none of %d rebuilt bodies matches bh=", tried)
-				r.Warnings = append(r.Warnings, bodyNote)
-			}
+			bodyNote = st.pwBodyNote(sig, mt)
+			r.Warnings = append(r.Warnings, bodyNote)
 		}
 	default:
 		bodyNote = "body not available"
