@@ -5,6 +5,7 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mailprov/mailprov/headers"
@@ -119,8 +120,11 @@ func BodyCandidates(m *headers.Message) []Candidate {
 type pwPlan struct {
 	groups []pwGroup
 	// versions are the git versions to try as "-- \n<version>\n" in the
-	// groups marked sweep, after every group's endings failed; endings
-	// holds what may follow that signature (no footer, or a footer).
+	// groups marked sweep, after every group's endings failed, made by
+	// gitVersions when first needed; sweepEnd holds what may follow that
+	// signature (no footer, or a footer).
+	sweep    bool
+	date     time.Time
 	versions []string
 	sweepEnd []pwText
 	// Facts for explaining a failure.
@@ -130,6 +134,15 @@ type pwPlan struct {
 	looksGit bool
 	cover    bool // a git cover letter: content ends with a diffstat
 	dropped  bool // some candidates were left out by maxCandidateBytes
+}
+
+// gitVersions returns the git versions the sweep tries, none when it
+// does not apply.
+func (p *pwPlan) gitVersions() []string {
+	if p.sweep && p.versions == nil {
+		p.versions = pwGitVersions(p.date)
+	}
+	return p.versions
 }
 
 // coverLetter reports whether the body looks like a git format-patch
@@ -263,8 +276,14 @@ func newPWPlan(m *headers.Message) *pwPlan {
 	// for it too, after everything else failed.
 	sweep := plan.sigKnown != "kept" && plan.looksGit
 	if sweep {
-		plan.versions = pwGitVersions(pwMessageDate(m))
-		plan.sweepEnd = tails
+		plan.sweep, plan.date = true, pwMessageDate(m)
+		// git's signature ends in a blank line: a footer follows it
+		// after one or more.
+		for _, t := range tails {
+			if !strings.HasPrefix(t.label, "+footer(") {
+				plan.sweepEnd = append(plan.sweepEnd, t)
+			}
+		}
 	}
 
 	total := 0
@@ -278,13 +297,17 @@ func newPWPlan(m *headers.Message) *pwPlan {
 			if !ok {
 				continue
 			}
-			g := pwGroup{label: lay.label, enc: v, prefix: prefix, carry: carry, rest: text[cut:], sweep: sweep && v.git}
+			g := pwGroup{label: lay.label, enc: v, prefix: prefix, carry: carry, rest: text[cut:], sweep: sweep && v.git && lay.git}
 			size := len(prefix)
 			for _, e := range ends {
 				if body, ok := g.ending(e.text, e.footer); ok {
 					g.endings = append(g.endings, pwEnding{e.label, body})
 					size += len(body)
 				}
+			}
+			if len(g.endings) == 0 {
+				// The charset cannot hold the text's end.
+				continue
 			}
 			if total+size > maxCandidateBytes {
 				plan.dropped = true
@@ -295,6 +318,13 @@ func newPWPlan(m *headers.Message) *pwPlan {
 		}
 	}
 	return plan
+}
+
+// pwLayout is a text content and diff may have come from, before the
+// signature. git is true for the layouts git format-patch writes.
+type pwLayout struct {
+	label, text string
+	git         bool
 }
 
 // pwLayouts returns the texts content and diff may have come from, before
@@ -311,10 +341,10 @@ func newPWPlan(m *headers.Message) *pwPlan {
 // too: one or two leading blank lines (mail user agents that start a
 // reply with them), and a last line of only quote marks ending in a space
 // ("> ", a quoted blank line).
-func pwLayouts(content, diff string, looksGit bool) []pwText {
-	var out []pwText
+func pwLayouts(content, diff string, looksGit bool) []pwLayout {
+	var out []pwLayout
 	if diff == "" {
-		out = append(out, pwText{`content+"\n"`, content + "\n"})
+		out = append(out, pwLayout{`content+"\n"`, content + "\n", true})
 		if looksGit || content == "" {
 			return out
 		}
@@ -322,11 +352,11 @@ func pwLayouts(content, diff string, looksGit bool) []pwText {
 		last := content[strings.LastIndexByte(content, '\n')+1:]
 		if strings.Trim(last, ">") == "" {
 			trails = append(trails, " \n")
-			out = append(out, pwText{`content+" \n"`, content + " \n"})
+			out = append(out, pwLayout{`content+" \n"`, content + " \n", false})
 		}
 		for _, lead := range []string{"\n", "\n\n"} {
 			for _, trail := range trails {
-				out = append(out, pwText{strconv.Quote(lead) + "+content+" + strconv.Quote(trail), lead + content + trail})
+				out = append(out, pwLayout{strconv.Quote(lead) + "+content+" + strconv.Quote(trail), lead + content + trail, false})
 			}
 		}
 		return out
@@ -361,7 +391,8 @@ func pwLayouts(content, diff string, looksGit bool) []pwText {
 				b.WriteString(lay.tail)
 				b.WriteString("\n")
 			}
-			out = append(out, pwText{pwLabel(content, sep, lay.label), b.String()})
+			// git writes a blank line between the diffstat and the diff.
+			out = append(out, pwLayout{pwLabel(content, sep, lay.label), b.String(), sep != "\n"})
 		}
 	}
 	return out
@@ -556,6 +587,19 @@ func (v pwVariant) raw(text string) ([]byte, bool) {
 
 func (v pwVariant) base64() bool { return v.kind >= pwB64LF2 }
 
+// lines encodes raw with a line by line encoding (not base64).
+func (v pwVariant) lines(raw []byte) []byte {
+	switch v.kind {
+	case pwQPPerl:
+		return perlQP(raw, true)
+	case pwQPPython:
+		return pythonQP(raw)
+	case pwQP76:
+		return perlQP(raw, false)
+	}
+	return raw
+}
+
 // encodeShared encodes s, the start of a body up to a line break: wire is
 // its encoding and carry the transformed text left for the endings (base64
 // encodes 57-byte chunks). For every text t not made only of line breaks,
@@ -565,15 +609,8 @@ func (v pwVariant) encodeShared(s string) (wire, carry []byte, ok bool) {
 	if !ok {
 		return nil, nil, false
 	}
-	switch v.kind {
-	case pwPlain:
-		return raw, nil, true
-	case pwQPPerl:
-		return perlQP(raw, true), nil, true
-	case pwQPPython:
-		return pythonQP(raw), nil, true
-	case pwQP76:
-		return perlQP(raw, false), nil, true
+	if !v.base64() {
+		return v.lines(raw), nil, true
 	}
 	if v.kind == pwB64CRLF1 || v.kind == pwB64CRLF2 {
 		raw = []byte(pwToCRLF(string(raw)))
@@ -595,15 +632,8 @@ func (v pwVariant) encodeEnd(carry []byte, t, footer string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	switch v.kind {
-	case pwPlain:
-		return raw, true
-	case pwQPPerl:
-		return perlQP(raw, true), true
-	case pwQPPython:
-		return pythonQP(raw), true
-	case pwQP76:
-		return perlQP(raw, false), true
+	if !v.base64() {
+		return v.lines(raw), true
 	}
 	foot, ok := v.raw(footer)
 	if !ok {

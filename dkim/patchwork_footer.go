@@ -96,7 +96,15 @@ func pwURLs(v string) []string {
 // pwField returns the first field named name, unfolded and trimmed.
 func pwField(m *headers.Message, name string) string {
 	v, _ := m.Get(name)
-	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "").Replace(v))
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, v)
+	}
+	return strings.TrimSpace(v)
 }
 
 // pwListPost returns the posting address of List-Post, or "".

@@ -29,10 +29,11 @@ const (
 
 // pwGitMinorAt estimates the newest git 2.x minor release out at t: 2.0.0
 // came out on 2014-05-28 and a minor release has followed about every 12
-// weeks since (2.49.0 on 2025-03-14).
+// weeks since (80 days on average: 2.41.0 on 2023-06-01, 2.49.0 on
+// 2025-03-14).
 func pwGitMinorAt(t time.Time) int {
 	start := time.Date(2014, 5, 28, 0, 0, 0, 0, time.UTC)
-	const every = 81 * 24 * time.Hour
+	const every = 80 * 24 * time.Hour
 	if t.Before(start) {
 		return 0
 	}
@@ -40,11 +41,12 @@ func pwGitMinorAt(t time.Time) int {
 }
 
 // pwGitVersions returns the git versions to try for a message dated t
-// (zero: unknown), most likely first: minor releases from about two
-// before the newest out at t (distributions lag behind) outwards, newer
-// first on ties, each with its patch levels; then releases newer than t
-// could have seen (the date may be wrong); then Git for Windows builds
-// and the old 1.x versions.
+// (zero: unknown), most likely first: minor releases from the one before
+// the newest out at t (distributions lag behind) outwards, newer first on
+// ties, then releases newer than t could have seen (the date may be
+// wrong); each with patch levels 0 to 4 and Git for Windows' first builds
+// of levels 0 to 2, then all again with the rarer builds; then the old 1.x
+// versions.
 func pwGitVersions(t time.Time) []string {
 	newest := pwGitNewestMinor
 	if !t.IsZero() {
@@ -64,16 +66,24 @@ func pwGitVersions(t time.Time) []string {
 		minors = append(minors, v)
 	}
 	out := make([]string, 0, len(minors)*(pwGitMaxPatch+1+8)+3)
+	v := func(mi, p int) string { return "2." + strconv.Itoa(mi) + "." + strconv.Itoa(p) }
+	// First the common builds: patch levels up to 4, and Git for
+	// Windows' first build of levels up to 2; then the rest.
 	for _, mi := range minors {
-		for p := 0; p <= pwGitMaxPatch; p++ {
-			out = append(out, "2."+strconv.Itoa(mi)+"."+strconv.Itoa(p))
+		for p := 0; p <= 4; p++ {
+			out = append(out, v(mi, p))
+		}
+		for p := 0; p <= 2; p++ {
+			out = append(out, v(mi, p)+".windows.1")
 		}
 	}
 	for _, mi := range minors {
-		for n := 1; n <= 2; n++ {
-			for p := 0; p <= 3; p++ {
-				out = append(out, "2."+strconv.Itoa(mi)+"."+strconv.Itoa(p)+".windows."+strconv.Itoa(n))
-			}
+		for p := 5; p <= pwGitMaxPatch; p++ {
+			out = append(out, v(mi, p))
+		}
+		out = append(out, v(mi, 3)+".windows.1")
+		for p := 0; p <= 3; p++ {
+			out = append(out, v(mi, p)+".windows.2")
 		}
 	}
 	return append(out, "1.8.3.1", "1.7.1", "1.9.1")

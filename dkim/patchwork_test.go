@@ -263,6 +263,80 @@ func BenchmarkBodyCandidates(b *testing.B) {
 			}
 		}
 	})
+	// The git version sweep: the sample without its X-Mailer, so that its
+	// git version is unknown, matched against a bh= no candidate has (the
+	// worst case: every candidate hashed). The baseline hashes each
+	// candidate's whole body; mailprov hashes each shared prefix once and
+	// each ending from a clone.
+	var fs []headers.Field
+	for _, f := range m.Fields {
+		if !strings.EqualFold(f.Name, "X-Mailer") {
+			fs = append(fs, f)
+		}
+	}
+	nomailer := &headers.Message{Fields: fs, Patchwork: m.Patchwork}
+	none := make([]byte, 32)
+	// The candidates the sweep hashes before its bound stops it, for the
+	// sample and for the sample with a 64 KB diff.
+	big := *m.Patchwork
+	big.Diff = strings.Repeat(big.Diff, 64<<10/len(big.Diff))
+	for _, size := range []struct {
+		name string
+		m    *headers.Message
+	}{{"", nomailer}, {"-64KB", &headers.Message{Fields: fs, Patchwork: &big}}} {
+		probe := &run{m: size.m}
+		require.False(b, probe.matchBody(Relaxed, crypto.SHA256, -1, none).ok)
+		plan, done := probe.pw.plan, probe.pw.sums[0].done
+		b.Run("baseline-sweep-whole-bodies"+size.name, func(b *testing.B) {
+			b.ReportAllocs()
+			hashed := 0
+			for b.Loop() {
+				hashed = 0
+				for _, d := range done {
+					g := &plan.groups[d.at.g]
+					ending := []byte(nil)
+					if d.at.tier == 0 {
+						ending = g.endings[d.at.e].body
+					} else {
+						ending, _ = g.ending(plan.sweepSig(plan.versions[d.at.v]), plan.sweepEnd[d.at.f].text)
+					}
+					h := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+					h.Write(g.prefix)
+					h.Write(ending)
+					if bytes.Equal(h.Sum(), none) {
+						b.Fatal("matched")
+					}
+					hashed += len(g.prefix) + len(ending)
+				}
+			}
+			b.ReportMetric(float64(len(done)), "candidates/op")
+			b.ReportMetric(float64(hashed), "bytes-hashed/op")
+		})
+		b.Run("mailprov-sweep-shared-prefix"+size.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var st *run
+			for b.Loop() {
+				st = &run{m: size.m}
+				if st.matchBody(Relaxed, crypto.SHA256, -1, none).ok {
+					b.Fatal("matched")
+				}
+			}
+			b.ReportMetric(float64(len(st.pw.sums[0].done)), "candidates/op")
+			b.ReportMetric(float64(st.pw.work), "work/op")
+		})
+	}
+	// What Verify does: build the plan and hash until the sample's bh=.
+	want, err := base64.StdEncoding.DecodeString("mPLKHQIKiWNj5QAnc2OyjCMMfWZ4IzzJUVCAIUexiKU=")
+	require.NoError(b, err)
+	b.Run("mailprov-match", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			st := &run{m: m}
+			if !st.matchBody(Relaxed, crypto.SHA256, -1, want).ok {
+				b.Fatal("no match")
+			}
+		}
+	})
 	b.Run("mailprov-first-candidate", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

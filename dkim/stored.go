@@ -17,10 +17,12 @@ const maxVariantTries = 256
 // Bounds on the work of matching rebuilt bodies, for one message and all
 // its signatures together. Each body hashed costs its bytes (a group's
 // shared prefix once per canonicalization and hash, then each ending) plus
-// pwEndingCost for the cloned hasher it needs.
+// pwEndingCost for the cloned hasher it needs (measured: an ending costs
+// about as much time as hashing 2 KB more). 16 MiB is about 7,000 endings,
+// some 50 ms on one core.
 const (
-	maxPWHashWork = 32 << 20
-	pwEndingCost  = 512
+	maxPWHashWork = 16 << 20
+	pwEndingCost  = 2048
 )
 
 // pwState holds the rebuilt bodies of a Patchwork message, built once per
@@ -47,8 +49,11 @@ type pwSums struct {
 	exhausted, limited bool
 }
 
+// pwSum is a candidate's body hash (SHA-256, the one hash verified) and
+// canonical length; no pointers, so that thousands of them cost the
+// garbage collector nothing.
 type pwSum struct {
-	sum []byte
+	sum [32]byte
 	n   int64
 	at  pwCursor
 }
@@ -78,12 +83,6 @@ func (st *run) pwPlan() *pwPlan {
 	return st.pw.plan
 }
 
-// matchCandidate is matchBody's result as four values.
-func (st *run) matchCandidate(canon string, h crypto.Hash, limit int64, want []byte) (label string, n int64, tried int, ok bool) {
-	mt := st.matchBody(canon, h, limit, want)
-	return mt.label, mt.n, mt.tried, mt.ok
-}
-
 // matchBody hashes the rebuilt bodies in order until one's hash is want.
 // Hashes are kept, so a second signature with the same canonicalization
 // and hash compares first with those already computed.
@@ -103,7 +102,7 @@ func (st *run) matchBody(canon string, h crypto.Hash, limit int64, want []byte) 
 		if i == len(s.done) && !st.pwNext(plan, s) {
 			return pwMatch{tried: len(s.done), limited: s.limited}
 		}
-		if subtle.ConstantTimeCompare(s.done[i].sum, want) == 1 {
+		if len(want) == len(s.done[i].sum) && subtle.ConstantTimeCompare(s.done[i].sum[:], want) == 1 {
 			return pwMatch{ok: true, label: plan.label(s.done[i].at), n: s.done[i].n, tried: i + 1}
 		}
 	}
@@ -140,7 +139,7 @@ func (st *run) pwNext(plan *pwPlan, s *pwSums) bool {
 		case c.tier == 0:
 			s.at.e++
 			return st.pwHash(plan, s, c, plan.groups[c.g].endings[c.e].body)
-		case c.v == len(plan.versions):
+		case c.v == len(plan.gitVersions()):
 			s.exhausted = true
 			return false
 		case c.g == len(plan.groups):
@@ -184,7 +183,9 @@ func (st *run) pwHash(plan *pwPlan, s *pwSums, c pwCursor, ending []byte) bool {
 		bh.Write(g.prefix)
 	}
 	bh.Write(ending)
-	s.done = append(s.done, pwSum{sum: bh.Sum(), n: bh.Len(), at: c})
+	d := pwSum{n: bh.Len(), at: c}
+	copy(d.sum[:], bh.Sum())
+	s.done = append(s.done, d)
 	return true
 }
 
@@ -326,9 +327,9 @@ func (st *run) pwWhy(sig *headers.Signature, mt pwMatch) (code, why string) {
 	if plan.looksGit {
 		switch plan.sigKnown {
 		case "":
-			return pwWhyGitVersion, fmt.Sprintf("the body is git format-patch output whose signature names no release tried (%d git versions; a developer build's version cannot be guessed), or it was changed", len(plan.versions))
+			return pwWhyGitVersion, fmt.Sprintf("the body is git format-patch output whose signature names no release tried (%d git versions; a developer build's version cannot be guessed), or it was changed", len(plan.gitVersions()))
 		case "b4":
-			return pwWhyGitVersion, fmt.Sprintf("the body is git format-patch output signed neither by b4's signature nor by any of %d git versions tried, or it was changed", len(plan.versions))
+			return pwWhyGitVersion, fmt.Sprintf("the body is git format-patch output signed neither by b4's signature nor by any of %d git versions tried, or it was changed", len(plan.gitVersions()))
 		}
 		return pwWhyContentChanged, "the body is git format-patch output whose signature is known, yet no rebuilt layout matches: the stored content or diff differs from what was signed"
 	}
