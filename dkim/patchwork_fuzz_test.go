@@ -8,13 +8,21 @@ import (
 )
 
 func FuzzBodyCandidates(f *testing.F) {
+	const (
+		mm2  = "<mailto:dev@lists.example.org>"
+		sub  = "<https://lists.example.org/mailman/listinfo/dev>"
+		gg   = "<https://groups.google.com/group/kit/post>, <mailto:kit@googlegroups.com>"
+		mid  = "<a%b+c@example.com>"
+		none = ""
+	)
 	f.Add("Fix it.\n\nSigned-off-by: A <a@example.org>\n---\n a.c | 1 +\n 1 file changed, 1 insertion(+)",
-		"diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n x\n+y\n", true, "git-send-email 2.49.0", "8bit", "text/plain; charset=UTF-8")
-	f.Add("msg\n---\n stat\n\n\nbase-commit: abc\n-- \n2.1.0", "diff --git a/x b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n", true, "", "quoted-printable", "text/plain; charset=iso-8859-1")
-	f.Add("cover letter\n\nA (1):\n  x", "", false, "b4 0.14.2", "base64", "")
-	f.Add("", "", true, "git-send-email", "base64", "multipart/mixed; boundary=x")
-	f.Add("é\t \n____\n= "+strings.Repeat("x", 80), "\n\n\n", true, "git-send-email 2.0", "QUOTED-PRINTABLE", "text/plain")
-	f.Fuzz(func(t *testing.T, content, diff string, hasDiff bool, mailer, cte, ctype string) {
+		"diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n x\n+y\n", true, "git-send-email 2.49.0", "8bit", "text/plain; charset=UTF-8", none, none, none)
+	f.Add("msg\n---\n stat\n\n\nbase-commit: abc\n-- \n2.1.0", "diff --git a/x b/x\r\n@@ -1 +1 @@\r\n-a\r\n+b\r\n", true, "", "quoted-printable", "text/plain; charset=iso-8859-1", mm2, sub, mid)
+	f.Add("cover letter\n\nA (1):\n  x\n\n a | 1 +\n 1 file changed, 1 insertion(+)", "", false, "b4 0.14.2", "base64", "", gg, none, mid)
+	f.Add("", "", true, "git-send-email", "base64", "multipart/mixed; boundary=x", none, none, none)
+	f.Add("é\t \n____\n= "+strings.Repeat("x", 80), "\n\n\n", true, "git-send-email 2.0", "QUOTED-PRINTABLE", "text/plain", mm2, "<https://x/options/dev>", none)
+	f.Add("\n> quoted\n>", "", false, "", "base64", "text/plain", "<mailto:a-leave@b>", "<mailto:a-leave@b>", "<\x00>")
+	f.Fuzz(func(t *testing.T, content, diff string, hasDiff bool, mailer, cte, ctype, listPost, listSub, msgid string) {
 		m := &headers.Message{
 			Fields: []headers.Field{
 				{Name: "From", Value: " =?utf-8?q?A_B?= <a@example.org>"},
@@ -22,6 +30,10 @@ func FuzzBodyCandidates(f *testing.F) {
 				{Name: "X-Developer-Signature", Value: " v=1"},
 				{Name: "Content-Transfer-Encoding", Value: " " + cte},
 				{Name: "Content-Type", Value: " " + ctype},
+				{Name: "List-Post", Value: " " + listPost},
+				{Name: "List-Subscribe", Value: " " + listSub},
+				{Name: "List-Unsubscribe", Value: " " + listSub},
+				{Name: "Message-ID", Value: " " + msgid},
 			},
 			Patchwork: &headers.Patchwork{Content: content, Diff: diff, HasDiff: hasDiff},
 		}
@@ -29,7 +41,9 @@ func FuzzBodyCandidates(f *testing.F) {
 		if len(cands) > maxCandidates {
 			t.Fatalf("%d candidates", len(cands))
 		}
-		in := len(content) + len(diff) + len(mailer) + 64
+		// A footer repeats the list's fields a few times, the Message-ID
+		// escaped (3 bytes a byte).
+		in := len(content) + len(diff) + len(mailer) + 8*(len(listPost)+len(listSub)) + 3*len(msgid) + 1024
 		encoded := strings.Contains(strings.ToLower(cte), "quoted") || strings.Contains(strings.ToLower(cte), "base64")
 		total := 0
 		for _, c := range cands {
@@ -49,6 +63,30 @@ func FuzzBodyCandidates(f *testing.F) {
 		if total > maxCandidateBytes {
 			t.Fatalf("%d bytes in all", total)
 		}
+		plan := newPWPlan(m)
+		if len(plan.groups) > 0 && plan.noBuild != "" || len(plan.groups) == 0 && len(cands) > 0 {
+			t.Fatalf("%d groups, noBuild %q, %d candidates", len(plan.groups), plan.noBuild, len(cands))
+		}
+		if len(plan.footers) > 8 {
+			t.Fatalf("%d footers", len(plan.footers))
+		}
+		for _, f := range plan.footers {
+			if !strings.HasSuffix(f.text, "\n") || f.label == "" {
+				t.Fatalf("footer %q: %q", f.label, f.text)
+			}
+		}
+	})
+}
+
+// FuzzPWSplitEncoding checks that a body encoded as the shared prefix and
+// an ending, as the matcher hashes it, is the body encoded whole.
+func FuzzPWSplitEncoding(f *testing.F) {
+	f.Add("a\nb", "--\nfooter\n")
+	f.Add("caf\u00e9 \n"+strings.Repeat("x", 75)+"=\n)\n-- \n2.0.0\n", "\n-- \nfoot\n")
+	f.Add("line\r\nwith cr\r\n"+strings.Repeat("y", 200)+"\n\n", "")
+	f.Add("\n\n\r", "\r")
+	f.Fuzz(func(t *testing.T, text, footer string) {
+		checkPWSplit(t, text, footer)
 	})
 }
 
