@@ -265,6 +265,12 @@ func (b *BodyHasher) writeRelaxed(p []byte) {
 		}
 		switch c {
 		case '\r':
+			if i+1 < len(p) && p[i+1] == '\n' {
+				b.wsp = false
+				b.crlfs++
+				i += 2
+				continue
+			}
 			b.cr = true
 			i++
 			continue
@@ -275,11 +281,14 @@ func (b *BodyHasher) writeRelaxed(p []byte) {
 			continue
 		case ' ', '\t':
 			b.wsp = true
-			i++
+			for i++; i < len(p) && (p[i] == ' ' || p[i] == '\t'); i++ {
+			}
 			continue
 		}
 		// A run of bytes that are canonical as they are: no white space
-		// or line break, except single spaces between two such bytes.
+		// or line break, except single spaces between two such bytes and
+		// CRLFs between two such bytes (a line that ends in content and
+		// a next line that starts with content).
 		j := i + 1
 		for {
 			j = skipPlain(p, j)
@@ -293,6 +302,10 @@ func (b *BodyHasher) writeRelaxed(p []byte) {
 			}
 			if d == ' ' && j+1 < len(p) && !bodySpecial[p[j+1]] {
 				j += 2
+				continue
+			}
+			if d == '\r' && j+2 < len(p) && p[j+1] == '\n' && !bodySpecial[p[j+2]] {
+				j += 3
 				continue
 			}
 			break
