@@ -392,8 +392,10 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	// AsOf in the past is normal when AsOf is the message's Date (signing
 	// happens later, at the MTA) and only draws a warning.
 	latest := st.asOf
-	if now := time.Now(); now.After(latest) {
-		latest = now
+	if !st.v.AsOf.IsZero() { // else asOf is the clock already
+		if now := time.Now(); now.After(latest) {
+			latest = now
+		}
 	}
 	future := !sig.Timestamp.IsZero() && sig.Timestamp.After(latest.Add(futureSkew))
 	if !future && !sig.Timestamp.IsZero() && sig.Timestamp.After(st.asOf.Add(futureSkew)) {

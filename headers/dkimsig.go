@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math/bits"
+	"slices"
 	"strings"
 	"time"
 )
@@ -116,6 +117,11 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			firstErr = &TagError{Tag: tag, Err: err}
 		}
 	}
+	// b= and bh= are decoded into one allocation.
+	var dec []byte
+	if n := decodedLen(tags, "b") + decodedLen(tags, "bh"); n > 0 {
+		dec = make([]byte, 0, n)
+	}
 	for _, t := range tags {
 		v := t.Value
 		switch t.Name {
@@ -147,9 +153,13 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 				s.Identity = v
 			}
 		case "h":
-			for rest, more := v, true; more; {
-				var h string
-				h, rest, more = strings.Cut(rest, ":")
+			for rest := v; rest != ""; {
+				h := rest
+				if i := strings.IndexByte(rest, ':'); i >= 0 {
+					h, rest = rest[:i], rest[i+1:]
+				} else {
+					rest = ""
+				}
 				if h = trimFWS(h); h != "" {
 					if s.Headers == nil {
 						s.Headers = make([]string, 0, min(strings.Count(rest, ":")+2, maxHeadersPrealloc))
@@ -159,20 +169,18 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 			}
 		case "bh":
 			s.BodyHashRaw = v
-			b, err := decodeBase64(v)
-			if err != nil {
+			var err error
+			if s.BodyHash, dec, err = decodeBase64(dec, v); err != nil {
+				s.BodyHash = nil
 				setErr("bh", fmt.Errorf("%w: bad base64", ErrTagSyntax))
-				b = nil
 			}
-			s.BodyHash = b
 		case "b":
 			s.SignatureRaw = v
-			b, err := decodeBase64(v)
-			if err != nil {
+			var err error
+			if s.Sig, dec, err = decodeBase64(dec, v); err != nil {
+				s.Sig = nil
 				setErr("b", fmt.Errorf("%w: bad base64", ErrTagSyntax))
-				b = nil
 			}
-			s.Sig = b
 		case "t", "x":
 			n, err := parseUnixTime(v)
 			if err != nil {
@@ -202,13 +210,26 @@ func ParseSignature(fieldName, value string) (*Signature, error) {
 	return s, firstErr
 }
 
+// decodedLen is an upper bound on the bytes the base64 value of tag name
+// decodes to, 0 if there is no such tag.
+func decodedLen(tags []Tag, name string) int {
+	for _, t := range tags {
+		if t.Name == name {
+			return base64.StdEncoding.DecodedLen(len(t.Value))
+		}
+	}
+	return 0
+}
+
 // maxHeadersPrealloc bounds the h= names ParseSignature makes room for up
 // front.
 const maxHeadersPrealloc = 64
 
 // decodeBase64 is base64.StdEncoding.DecodeString(StripWhitespace(v)),
-// stripping into a scratch buffer so that only the result is allocated.
-func decodeBase64(v string) ([]byte, error) {
+// stripping into a scratch buffer, with the result appended to dst (not
+// allocated when dst has room). It returns the result, with its capacity
+// clipped, and dst with the result appended.
+func decodeBase64(dst []byte, v string) (out, grown []byte, err error) {
 	var scratch [1024]byte
 	src := scratch[:0]
 	for i := 0; i < len(v); {
@@ -235,9 +256,11 @@ func decodeBase64(v string) ([]byte, error) {
 		}
 		i = j
 	}
-	dst := make([]byte, base64.StdEncoding.DecodedLen(len(src)))
-	n, err := base64.StdEncoding.Decode(dst, src)
-	return dst[:n], err
+	start := len(dst)
+	dst = slices.Grow(dst, base64.StdEncoding.DecodedLen(len(src)))
+	n, err := base64.StdEncoding.Decode(dst[start:start+base64.StdEncoding.DecodedLen(len(src))], src)
+	dst = dst[:start+n]
+	return dst[start:len(dst):len(dst)], dst, err
 }
 
 // parseUnixTime reads a DKIM time value: up to 12 decimal digits of seconds

@@ -78,8 +78,13 @@ func ParseTagList(s string) ([]Tag, error) {
 	}
 	rest := s
 	for more := true; more; {
-		var spec string
-		spec, rest, more = strings.Cut(rest, ";")
+		// strings.Cut, without its general-purpose search.
+		spec := rest
+		if i := strings.IndexByte(rest, ';'); i >= 0 {
+			spec, rest = rest[:i], rest[i+1:]
+		} else {
+			rest, more = "", false
+		}
 		if trimFWS(spec) == "" {
 			// Only the last tag-spec may be empty: the optional final ";".
 			if more {
