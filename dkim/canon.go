@@ -3,6 +3,7 @@ package dkim
 import (
 	"bytes"
 	"crypto"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -171,6 +172,34 @@ func (b *BodyHasher) Clone() (*BodyHasher, error) {
 		o.BodyHasher.sum = append([]byte(nil), b.sum...)
 	}
 	return &o.BodyHasher, nil
+}
+
+// snapshot flushes b's buffer into its hash and appends the hash's state
+// to dst, for restore: a cheaper Clone when many bodies share b's state.
+func (b *BodyHasher) snapshot(dst []byte) ([]byte, error) {
+	b.flush()
+	a, ok := b.h.(encoding.BinaryAppender)
+	if !ok {
+		return nil, fmt.Errorf("dkim: body hash %T has no state to save: %w", b.h, errors.ErrUnsupported)
+	}
+	return a.AppendBinary(dst)
+}
+
+// restore sets b to the state src was in when snapshot returned state,
+// keeping b's own hash and buffer (b must use the same hash as src). It
+// allocates nothing.
+func (b *BodyHasher) restore(src *BodyHasher, state []byte) error {
+	u, ok := b.h.(encoding.BinaryUnmarshaler)
+	if !ok {
+		return fmt.Errorf("dkim: body hash %T cannot be restored: %w", b.h, errors.ErrUnsupported)
+	}
+	if err := u.UnmarshalBinary(state); err != nil {
+		return err
+	}
+	h, buf := b.h, b.buf
+	*b = *src
+	b.h, b.buf, b.nbuf, b.sum = h, buf, 0, nil
+	return nil
 }
 
 // Len returns the number of canonical body bytes produced so far, including
@@ -483,6 +512,14 @@ func (b *BodyHasher) Sum() []byte {
 	if b.sum != nil {
 		return b.sum
 	}
+	b.finish()
+	b.sum = b.h.Sum(nil)
+	return b.sum
+}
+
+// finish ends the canonical body, as Sum does, and flushes it into the
+// hash, whose Sum is then the body hash.
+func (b *BodyHasher) finish() {
 	if b.cr {
 		b.cr = false
 		b.contentByte('\r')
@@ -493,6 +530,4 @@ func (b *BodyHasher) Sum() []byte {
 		b.emitByte('\n')
 	}
 	b.flush()
-	b.sum = b.h.Sum(nil)
-	return b.sum
 }

@@ -84,3 +84,29 @@ func TestBodyHasherLimit(t *testing.T) {
 		assert.Equal(t, int64(len(body)), bh.Len())
 	}
 }
+
+// TestBodyHasherRestoreAllocs checks that restoring a hasher to a saved
+// prefix state, the step the Patchwork sweep repeats per ending, allocates
+// nothing.
+func TestBodyHasherRestoreAllocs(t *testing.T) {
+	base := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+	base.Write([]byte("Subject line  \r\n\r\nbody\twith tabs \r\n"))
+	state, err := base.snapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+	ending := []byte("-- \r\n2.49.0\r\n\r\n")
+	var sum []byte
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := work.restore(base, state); err != nil {
+			t.Fatal(err)
+		}
+		work.Write(ending)
+		work.finish()
+		sum = work.h.Sum(sum[:0])
+	})
+	if allocs != 0 {
+		t.Errorf("restore, write, sum: %v allocations, want 0", allocs)
+	}
+}

@@ -154,6 +154,28 @@ func FuzzCanonicalizeBody(f *testing.F) {
 		if !bytes.Equal(cl.Sum(), wantTail[:]) {
 			t.Fatalf("clone at %d differs for %q", split, body)
 		}
+		// A hasher restored to a snapshot taken at the split, used twice:
+		// once for the tail, once for the rest of the body.
+		base := NewBodyHasher(canon, crypto.SHA256, -1)
+		base.Write(body[:split])
+		state, err := base.snapshot(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		work := NewBodyHasher(canon, crypto.SHA256, -1)
+		work.Write([]byte("junk \r\n\r\n"))
+		for _, c := range []struct {
+			rest []byte
+			want []byte
+		}{{[]byte("tail \t\r\n"), wantTail[:]}, {body[split:], wantSum[:]}} {
+			if err := work.restore(base, state); err != nil {
+				t.Fatal(err)
+			}
+			work.Write(c.rest)
+			if !bytes.Equal(work.Sum(), c.want) {
+				t.Fatalf("restored at %d, then %q: differs for %q", split, c.rest, body)
+			}
+		}
 	})
 }
 
