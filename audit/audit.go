@@ -103,25 +103,24 @@ func (a *Auditor) asOf(m *headers.Message) time.Time {
 
 func (a *Auditor) verifyDKIM(ctx context.Context, m *headers.Message, r *Report) []dkim.Result {
 	v := &dkim.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger}
-	results, err := v.Verify(ctx, m) // one per DKIM-Signature, top-down, as r.DKIM lists them
+	// Every signature field r.DKIM lists, top-down, in one call, so that a
+	// Patchwork body is searched for once.
+	fields := make([]headers.Field, len(r.DKIM))
+	for i := range r.DKIM {
+		fields[i] = r.DKIM[i].field
+	}
+	all, err := v.VerifyFields(ctx, m, fields)
 	if err != nil {
 		r.problem("DKIM-Signature", err)
 		return nil
 	}
-	next := 0
+	var results []dkim.Result
 	for i := range r.DKIM {
-		sig := &r.DKIM[i]
-		if sig.NonStandard {
-			// X-Google-DKIM-Signature and the like: checked for information,
-			// never counted as proof.
-			if res, err := v.VerifyField(ctx, m, sig.field); err == nil {
-				sig.Result = &res
-			}
-			continue
-		}
-		if next < len(results) {
-			sig.Result = &results[next]
-			next++
+		r.DKIM[i].Result = &all[i]
+		// X-Google-DKIM-Signature and the like are checked for
+		// information, never counted as proof.
+		if !r.DKIM[i].NonStandard {
+			results = append(results, all[i])
 		}
 	}
 	return results

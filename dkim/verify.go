@@ -133,13 +133,29 @@ func (v *Verifier) Verify(ctx context.Context, m *headers.Message) ([]Result, er
 // VerifyField verifies one signature field of m, which need not be a
 // DKIM-Signature: X-Google-DKIM-Signature, say, has the same syntax.
 func (v *Verifier) VerifyField(ctx context.Context, m *headers.Message, f headers.Field) (Result, error) {
-	if err := v.check(m); err != nil {
+	rs, err := v.VerifyFields(ctx, m, []headers.Field{f})
+	if err != nil {
 		return Result{}, err
 	}
+	return rs[0], nil
+}
+
+// VerifyFields verifies the given signature fields of m, in order, as
+// VerifyField does, and returns one Result per field. Body hashes are
+// shared between the fields, which matters for a Patchwork patch whose
+// body is searched among many rebuilt candidates: verifying a
+// DKIM-Signature and an X-Google-DKIM-Signature in one call searches once.
+func (v *Verifier) VerifyFields(ctx context.Context, m *headers.Message, fields []headers.Field) ([]Result, error) {
+	if err := v.check(m); err != nil {
+		return nil, err
+	}
 	st := v.newRun(m)
-	r := st.verify(ctx, f)
+	out := make([]Result, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, st.verify(ctx, f))
+	}
 	v.release(st)
-	return r, nil
+	return out, nil
 }
 
 func (v *Verifier) check(m *headers.Message) error {

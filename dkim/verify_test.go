@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -393,5 +394,42 @@ func TestVerifyConcurrent(t *testing.T) {
 	}
 	for range 8 {
 		require.NoError(t, <-errs)
+	}
+}
+
+// TestVerifyFieldsSharesBodySearch verifies the sample's DKIM-Signature
+// and X-Google-DKIM-Signature in one call, with the stored diff altered so
+// that no rebuilt body matches: the second signature (same c= and hash)
+// must reuse the first one's search instead of hashing thousands of
+// candidates again, and each result must equal a VerifyField of its own.
+func TestVerifyFieldsSharesBodySearch(t *testing.T) {
+	m := loadPatchwork(t, filepath.Join("..", "testdata", "patchwork", "2221996.json"))
+	pw := *m.Patchwork
+	pw.Diff += "+one more line\n"
+	m.Patchwork = &pw
+	srv := dnstest.NewServerFile(t, filepath.Join("..", "testdata", "dns", "sample.zone"))
+	v := &Verifier{Resolver: srv.Resolver(), AsOf: time.Date(2026, 4, 10, 16, 0, 0, 0, time.UTC)}
+	fields := []headers.Field{
+		m.FieldsNamed(headers.FieldDKIMSignature)[0],
+		m.FieldsNamed(headers.FieldGoogleDKIMSignature)[0],
+	}
+
+	st := v.newRun(m)
+	r0 := st.verify(context.Background(), fields[0])
+	work := st.pw.work
+	require.Greater(t, work, int64(1<<20), "the first signature searched the candidates")
+	assert.Equal(t, CheckUnchecked, r0.Body)
+	st.verify(context.Background(), fields[1])
+	assert.Equal(t, work, st.pw.work, "the second signature hashed again")
+	v.release(st)
+
+	all, err := v.VerifyFields(context.Background(), m, fields)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	for i, f := range fields {
+		one, err := v.VerifyField(context.Background(), m, f)
+		require.NoError(t, err)
+		assert.Equal(t, one.Status, all[i].Status, f.Name)
+		assert.Equal(t, one.Detail, all[i].Detail, f.Name)
 	}
 }
