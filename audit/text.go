@@ -180,6 +180,11 @@ func writeChecks(t *textWriter, r *Report) {
 		if d.Detail != "" {
 			t.printf("           %s\n", d.Detail)
 		}
+		for _, w := range d.Warnings {
+			if !strings.Contains(d.Detail, w) {
+				t.printf("           note: %s\n", w)
+			}
+		}
 	}
 	for _, s := range r.DKIM {
 		if s.NonStandard {

@@ -45,6 +45,25 @@ func TestSampleText(t *testing.T) {
 	assert.Contains(t, colored.String(), "\x1b[32m✓\x1b[0m")
 }
 
+// TestTextBodyNotRebuilt audits the sample with its stored diff altered:
+// the header signature still verifies, no rebuilt body matches, and the
+// human report says why under the DKIM line, not only in the JSON.
+func TestTextBodyNotRebuilt(t *testing.T) {
+	snap, err := dns.LoadSnapshotFile(sampleSnapshot)
+	require.NoError(t, err)
+	m := loadSample(t)
+	pw := *m.Patchwork
+	pw.Diff += "+one more line\n"
+	m.Patchwork = &pw
+	a := &audit.Auditor{Resolver: snap, AsOfMessageDate: true, Now: func() time.Time { return sampleNow }}
+	r := a.Audit(context.Background(), m)
+	assert.Equal(t, audit.LevelVerifiedHeaderOnly, r.Verdict.Level)
+	var b bytes.Buffer
+	require.NoError(t, audit.WriteText(&b, r, audit.TextOptions{}))
+	assert.Contains(t, b.String(), "note: none of ")
+	assert.Contains(t, b.String(), "[content_changed]: ")
+}
+
 func TestAuthenticationResults(t *testing.T) {
 	snap, err := dns.LoadSnapshotFile(sampleSnapshot)
 	require.NoError(t, err)
