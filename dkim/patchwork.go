@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"bytes"
 	"encoding/base64"
 	"mime"
 	"strconv"
@@ -72,10 +73,15 @@ const (
 //     a blank line after the diffstat), then "\n";
 //   - where the text after the last hunk went: the tail of content after
 //     its last (then first) "\n\n\n" moved back after the diff, or none;
+//   - for quoted-printable replies, after all the layouts above: white
+//     space at the end of the last line that Patchwork stripped, one or
+//     two spaces (see pwLayouts);
 //   - for quoted-printable mail, the encoder: Perl's MIME::QuotedPrint
-//     (git-send-email), Python's email.quoprimime, or a strict 76-column
+//     (git-send-email), Python's email.quoprimime, a strict 76-column
 //     encoder that never rejoins a lone last character (a relay that
-//     converted 8bit mail, such as Microsoft Exchange); for base64 mail
+//     converted 8bit mail, such as Microsoft Exchange), Microsoft
+//     Outlook's, which breaks long lines after a space, or Apache mime4j's
+//     (K-9 Mail), with or without "." escaped; for base64 mail
 //     (76-column lines, as both Perl's MIME::Base64 and Python's email
 //     package write them), LF or CRLF line ends and one or two final line
 //     breaks;
@@ -287,7 +293,7 @@ func newPWPlan(m *headers.Message) *pwPlan {
 	}
 
 	total := 0
-	for _, lay := range pwLayouts(content, diff, plan.looksGit) {
+	for _, lay := range pwLayouts(content, diff, plan.looksGit, enc.cte == "quoted-printable") {
 		text := lay.text
 		// The prefix ends before the text's last line, so that the
 		// encoders' end-of-text rules only ever see the endings.
@@ -341,7 +347,14 @@ type pwLayout struct {
 // too: one or two leading blank lines (mail user agents that start a
 // reply with them), and a last line of only quote marks ending in a space
 // ("> ", a quoted blank line).
-func pwLayouts(content, diff string, looksGit bool) []pwLayout {
+//
+// In quoted-printable mail (qp), white space at the end of any last line
+// shows on the wire (escaped, "=20"), where relaxed canonicalization
+// keeps it: one and two spaces are tried after the layouts above, with
+// and without the leading blank lines. Two stand for any number under
+// relaxed canonicalization with the encoders that escape only a line's
+// last white space character ("   =20" and " =20" are the same there).
+func pwLayouts(content, diff string, looksGit, qp bool) []pwLayout {
 	var out []pwLayout
 	if diff == "" {
 		out = append(out, pwLayout{`content+"\n"`, content + "\n", true})
@@ -350,13 +363,31 @@ func pwLayouts(content, diff string, looksGit bool) []pwLayout {
 		}
 		trails := []string{"\n"}
 		last := content[strings.LastIndexByte(content, '\n')+1:]
-		if strings.Trim(last, ">") == "" {
+		quoteOnly := strings.Trim(last, ">") == ""
+		if quoteOnly {
 			trails = append(trails, " \n")
 			out = append(out, pwLayout{`content+" \n"`, content + " \n", false})
 		}
 		for _, lead := range []string{"\n", "\n\n"} {
 			for _, trail := range trails {
 				out = append(out, pwLayout{strconv.Quote(lead) + "+content+" + strconv.Quote(trail), lead + content + trail, false})
+			}
+		}
+		if !qp {
+			return out
+		}
+		trails = trails[:0]
+		if !quoteOnly {
+			trails = append(trails, " \n")
+		}
+		trails = append(trails, "  \n")
+		for _, lead := range []string{"", "\n", "\n\n"} {
+			for _, trail := range trails {
+				label := "content+" + strconv.Quote(trail)
+				if lead != "" {
+					label = strconv.Quote(lead) + "+" + label
+				}
+				out = append(out, pwLayout{label, lead + content + trail, false})
 			}
 		}
 		return out
@@ -548,10 +579,13 @@ const (
 	pwQPPerl
 	pwQPPython
 	pwQP76
-	pwB64LF2   // base64, LF line ends, the text ending "\n\n"
-	pwB64LF1   // base64, LF, ending "\n"
-	pwB64CRLF1 // base64, CRLF, ending "\r\n"
-	pwB64CRLF2 // base64, CRLF, ending "\r\n\r\n"
+	pwQPWrap       // word-wrapping quoted-printable (Microsoft Outlook)
+	pwQPMime4j     // Apache mime4j's QuotedPrintableOutputStream
+	pwQPMime4jDots // mime4j escaping "." too (K-9 Mail)
+	pwB64LF2       // base64, LF line ends, the text ending "\n\n"
+	pwB64LF1       // base64, LF, ending "\n"
+	pwB64CRLF1     // base64, CRLF, ending "\r\n"
+	pwB64CRLF2     // base64, CRLF, ending "\r\n\r\n"
 )
 
 // variants returns the wire forms of e, most likely first.
@@ -563,6 +597,9 @@ func (e pwEnc) variants() []pwVariant {
 			{"qp(perl)", pwQPPerl, l1, true},
 			{"qp(python)", pwQPPython, l1, false},
 			{"qp(76, no rejoin)", pwQP76, l1, false},
+			{"qp(word wrap)", pwQPWrap, l1, false},
+			{"qp(mime4j)", pwQPMime4j, l1, false},
+			{`qp(mime4j, "." escaped)`, pwQPMime4jDots, l1, false},
 		}
 	case "base64":
 		// Every byte counts inside base64: the number of final newlines,
@@ -587,8 +624,10 @@ func (v pwVariant) raw(text string) ([]byte, bool) {
 
 func (v pwVariant) base64() bool { return v.kind >= pwB64LF2 }
 
-// lines encodes raw with a line by line encoding (not base64).
-func (v pwVariant) lines(raw []byte) []byte {
+// lines encodes raw with a line by line encoding (not base64); start is
+// true when raw is the start of the body (mime4j allows its first line one
+// more character).
+func (v pwVariant) lines(raw []byte, start bool) []byte {
 	switch v.kind {
 	case pwQPPerl:
 		return perlQP(raw, true)
@@ -596,21 +635,32 @@ func (v pwVariant) lines(raw []byte) []byte {
 		return pythonQP(raw)
 	case pwQP76:
 		return perlQP(raw, false)
+	case pwQPWrap:
+		return wrapQP(raw)
+	case pwQPMime4j:
+		return mime4jQP(raw, false, start)
+	case pwQPMime4jDots:
+		return mime4jQP(raw, true, start)
 	}
 	return raw
 }
 
 // encodeShared encodes s, the start of a body up to a line break: wire is
 // its encoding and carry the transformed text left for the endings (base64
-// encodes 57-byte chunks). For every text t not made only of line breaks,
-// wire + encodeEnd(carry, t) is the encoding of s+t.
+// encodes 57-byte chunks; for line by line encodings, carry is s's last
+// line break, telling the endings that they do not start the body). For
+// every text t not made only of line breaks, wire + encodeEnd(carry, t) is
+// the encoding of s+t.
 func (v pwVariant) encodeShared(s string) (wire, carry []byte, ok bool) {
 	raw, ok := v.raw(s)
 	if !ok {
 		return nil, nil, false
 	}
 	if !v.base64() {
-		return v.lines(raw), nil, true
+		if len(raw) > 0 {
+			carry = raw[len(raw)-1:]
+		}
+		return v.lines(raw, true), carry, true
 	}
 	if v.kind == pwB64CRLF1 || v.kind == pwB64CRLF2 {
 		raw = []byte(pwToCRLF(string(raw)))
@@ -633,7 +683,7 @@ func (v pwVariant) encodeEnd(carry []byte, t, footer string) ([]byte, bool) {
 		return nil, false
 	}
 	if !v.base64() {
-		return v.lines(raw), true
+		return v.lines(raw, len(carry) == 0), true
 	}
 	foot, ok := v.raw(footer)
 	if !ok {
@@ -851,6 +901,135 @@ func pythonQP(b []byte) []byte {
 	}
 	if c := b[len(b)-1]; c == '\r' || c == '\n' {
 		emit(nil)
+	}
+	return out
+}
+
+// qpEscape appends c as "=XX".
+func qpEscape(out []byte, c byte) []byte {
+	return append(out, '=', hexUpper[c>>4], hexUpper[c&15])
+}
+
+// wrapQPMax is the most characters before the "=" of a soft line break
+// that wrapQP writes: with "=" and CRLF, 76 octets.
+const wrapQPMax = qpMaxLine - 3
+
+// wrapQP encodes b the way Microsoft Outlook was seen to (Outlook 15.0 on
+// real mail): a line longer than 74 characters is broken after its last
+// space that leaves at most 73 characters before the "=" of the soft
+// break (each line, its "=" and CRLF, 76 octets at most), or, with no
+// such space, after 73 characters; the last white space character before
+// a line end is escaped; no final soft break.
+func wrapQP(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/16+8)
+	var enc []byte
+	for len(b) > 0 {
+		line, nl := b, false
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b, nl = b[:i], b[i+1:], true
+		} else {
+			b = nil
+		}
+		enc = enc[:0]
+		for i, c := range line {
+			switch {
+			case (c == ' ' || c == '\t') && i == len(line)-1 && nl:
+				enc = qpEscape(enc, c)
+			case qpPlain(c):
+				enc = append(enc, c)
+			default:
+				enc = qpEscape(enc, c)
+			}
+		}
+		// A break at k must not split an escape: enc holds "=" only as
+		// the start of one.
+		atom := func(k int) bool { return enc[k-1] != '=' && (k < 2 || enc[k-2] != '=') }
+		s := 0
+		for len(enc)-s > wrapQPMax+1 {
+			k := 0
+			for j := s + wrapQPMax; j > s; j-- {
+				if atom(j) && enc[j-1] == ' ' {
+					k = j
+					break
+				}
+			}
+			if k == 0 {
+				k = s + wrapQPMax
+				for !atom(k) {
+					k--
+				}
+			}
+			out = append(append(out, enc[s:k]...), '=', '\n')
+			s = k
+		}
+		out = append(out, enc[s:]...)
+		if nl {
+			out = append(out, '\n')
+		}
+	}
+	return out
+}
+
+// mime4jQP encodes b as Apache mime4j's QuotedPrintableOutputStream does
+// in text mode (K-9 Mail for Android writes quoted-printable with it; one
+// version escapes "." too, dots). Its soft break is decided before each
+// character it writes, on a count of what is left of the line: a line
+// holds 74 characters and the "=" of a soft break, a line after a soft
+// break (whose first character is not counted) and the body's first line
+// (start) 75. Only the last white space character before a line end is
+// escaped; CRLF and LF both end a line; no final soft break.
+func mime4jQP(b []byte, dots, start bool) []byte {
+	out := make([]byte, 0, len(b)+len(b)/16+8)
+	left := qpMaxLine
+	if start {
+		left++
+	}
+	soft := func(need int) {
+		left--
+		if left <= need {
+			out = append(out, '=', '\n')
+			left = qpMaxLine
+		}
+	}
+	plain := func(c byte) {
+		soft(1)
+		out = append(out, c)
+	}
+	escape := func(c byte) {
+		soft(3)
+		out = qpEscape(out, c)
+		left -= 2
+	}
+	var pending byte // a space or tab not yet written
+	for i, c := range b {
+		switch {
+		case c == '\n' || c == '\r' && i+1 < len(b) && b[i+1] == '\n':
+			if c == '\r' {
+				continue
+			}
+			if pending != 0 {
+				escape(pending)
+				pending = 0
+			}
+			out = append(out, '\n')
+			left = qpMaxLine
+			continue
+		}
+		if pending != 0 {
+			plain(pending)
+			pending = 0
+		}
+		switch {
+		case c == ' ' || c == '\t':
+			pending = c
+		case c >= ' ' && c <= '~' && c != '=' && !(dots && c == '.'):
+			plain(c)
+		default:
+			escape(c)
+		}
+	}
+	if pending != 0 {
+		plain(pending)
 	}
 	return out
 }

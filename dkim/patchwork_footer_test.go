@@ -195,7 +195,7 @@ func TestPWWhy(t *testing.T) {
 func pwEncodeWhole(v pwVariant, text, footer string) ([]byte, bool) {
 	if !v.base64() {
 		raw, ok := v.raw(text + footer)
-		return v.lines(raw), ok
+		return v.lines(raw, true), ok
 	}
 	raw, ok := v.raw(text)
 	foot, ok2 := v.raw(footer)
@@ -252,6 +252,11 @@ func TestPWSplitEncoding(t *testing.T) {
 		{"line\r\nwith cr\r\n" + strings.Repeat("y", 200) + "\n\n", ""},
 		{strings.Repeat("0123456789\n", 40) + "end", "\n_____\nlist\n"},
 		{"\u20ac\nx", ""},
+		// mime4j's first line holds one more character than the others.
+		{strings.Repeat("z", 80), ""},
+		{"a\n" + strings.Repeat("z.", 40) + " \n", "\n-- \nfoot\n"},
+		// Outlook breaks after a space.
+		{strings.Repeat("word ", 30) + "\n" + strings.Repeat("word ", 30), ""},
 	} {
 		checkPWSplit(t, tc.text, tc.footer)
 	}

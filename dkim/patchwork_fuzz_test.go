@@ -22,6 +22,7 @@ func FuzzBodyCandidates(f *testing.F) {
 	f.Add("", "", true, "git-send-email", "base64", "multipart/mixed; boundary=x", none, none, none)
 	f.Add("é\t \n____\n= "+strings.Repeat("x", 80), "\n\n\n", true, "git-send-email 2.0", "QUOTED-PRINTABLE", "text/plain", mm2, "<https://x/options/dev>", none)
 	f.Add("\n> quoted\n>", "", false, "", "base64", "text/plain", "<mailto:a-leave@b>", "<mailto:a-leave@b>", "<\x00>")
+	f.Add("> a reply\n\nAcked-by: A <a@example.org>", "", false, "", "quoted-printable", "text/plain; charset=utf-8", none, none, none)
 	f.Fuzz(func(t *testing.T, content, diff string, hasDiff bool, mailer, cte, ctype, listPost, listSub, msgid string) {
 		m := &headers.Message{
 			Fields: []headers.Field{
@@ -85,6 +86,7 @@ func FuzzPWSplitEncoding(f *testing.F) {
 	f.Add("caf\u00e9 \n"+strings.Repeat("x", 75)+"=\n)\n-- \n2.0.0\n", "\n-- \nfoot\n")
 	f.Add("line\r\nwith cr\r\n"+strings.Repeat("y", 200)+"\n\n", "")
 	f.Add("\n\n\r", "\r")
+	f.Add(strings.Repeat("z.", 40)+"\n"+strings.Repeat("word ", 30)+"\t \r\n"+strings.Repeat("w", 73)+"\u00e9", "")
 	f.Fuzz(func(t *testing.T, text, footer string) {
 		checkPWSplit(t, text, footer)
 	})
