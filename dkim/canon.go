@@ -208,13 +208,53 @@ func (b *BodyHasher) Len() int64 { return b.n }
 
 // Write canonicalizes p and hashes the result. It always returns len(p), nil.
 func (b *BodyHasher) Write(p []byte) (int, error) {
-	if b.sum != nil {
-		return len(p), nil
-	}
-	if b.relaxed && b.limit < 0 {
+	switch {
+	case b.sum != nil:
+	case b.limit >= 0:
+		b.write(p)
+	case b.relaxed:
 		b.writeRelaxed(p)
-		return len(p), nil
+	default:
+		b.writeSimple(p)
 	}
+	return len(p), nil
+}
+
+// writeSimple is Write for simple canonicalization without a limit. The
+// part of p from its first byte that is not a line break to its last goes
+// through simpleRegion, which holds nothing back; the line breaks around
+// it go through write.
+func (b *BodyHasher) writeSimple(p []byte) {
+	i := 0
+	if b.cr {
+		i = 1 // write settles the held-back CR with p[0]
+	}
+	for i < len(p) && (p[i] == '\r' || p[i] == '\n') {
+		i++
+	}
+	k := len(p)
+	for k > i && (p[k-1] == '\r' || p[k-1] == '\n') {
+		k--
+	}
+	if k <= i {
+		b.write(p)
+		return
+	}
+	b.write(p[:i])
+	if b.cr { // a CR before content is an ordinary byte
+		b.cr = false
+		b.contentByte('\r')
+	}
+	b.flushPending()
+	b.content = true
+	b.simpleRegion(p[i:k])
+	b.write(p[k:])
+}
+
+// write is Write a byte or a run at a time, holding back line breaks (and,
+// for relaxed, white space) until what follows shows whether they end the
+// body. It is the only path when there is a limit.
+func (b *BodyHasher) write(p []byte) {
 	for i := 0; i < len(p); {
 		c := p[i]
 		if b.cr {
@@ -273,7 +313,20 @@ func (b *BodyHasher) Write(p []byte) (int, error) {
 		b.contentBytes(p[i:j])
 		i = j
 	}
-	return len(p), nil
+}
+
+// Masks for reading eight bytes as one word: the low and the high bit of
+// each byte.
+const (
+	ones = 0x0101010101010101
+	high = 0x8080808080808080
+)
+
+// eqMask returns x with the high bit set in each byte equal to c and every
+// other bit clear. It is exact: no borrow crosses from byte to byte.
+func eqMask(x uint64, c byte) uint64 {
+	t := x ^ uint64(c)*ones
+	return ^((t&^high + 0x7f*ones) | t) & high
 }
 
 // writeRelaxed is Write for relaxed canonicalization without a limit, the
@@ -372,10 +425,6 @@ func (b *BodyHasher) writeRelaxed(p []byte) {
 // eight bytes at a time; the caller decides on that byte. It returns j when
 // fewer than eight bytes are left.
 func skipPlain(p []byte, j int) int {
-	const (
-		ones = 0x0101010101010101
-		high = 0x8080808080808080
-	)
 	for j+8 <= len(p) {
 		x := binary.LittleEndian.Uint64(p[j:])
 		// ctl: the high bit of each byte below 0x21 (no carries: the low
@@ -395,12 +444,44 @@ func skipPlain(p []byte, j int) int {
 	return j
 }
 
+// simpleRegion canonicalizes r (simple, no limit). r starts and ends with
+// a byte that is not a line break, and nothing is held back, so r is
+// canonical as it is but for its bare LFs, each of which becomes CRLF.
+// The runs between bare LFs are emitted whole: a long one goes to the
+// hash without a copy.
+func (b *BodyHasher) simpleRegion(r []byte) {
+	from := 0
+	for i := 1; i < len(r); { // r[0] is content
+		if i+8 <= len(r) {
+			x := binary.LittleEndian.Uint64(r[i:])
+			lf := eqMask(x, '\n')
+			if lf == 0 {
+				i += 8
+				continue
+			}
+			pcr := eqMask(x, '\r')<<8 | ((uint64(r[i-1])^'\r')-1)>>56&0x80
+			bare := lf &^ pcr
+			if bare == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(bare) >> 3
+		} else if r[i] != '\n' || r[i-1] == '\r' {
+			i++
+			continue
+		}
+		// r[i] is a bare LF.
+		b.emit(r[from:i])
+		b.emitByte('\r')
+		b.emitByte('\n')
+		i++
+		from = i
+	}
+	b.emit(r[from:])
+}
+
 // skipPlainString is skipPlain for a string.
 func skipPlainString(v string, j int) int {
-	const (
-		ones = 0x0101010101010101
-		high = 0x8080808080808080
-	)
 	for j+8 <= len(v) {
 		w := v[j : j+8]
 		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |

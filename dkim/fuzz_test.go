@@ -99,6 +99,9 @@ func FuzzCanonicalizeBody(f *testing.F) {
 	for _, s := range []string{
 		"", "\r\n", "a", "a\r\n\r\n", " C \r\nD \t E\r\n\r\n\r\n", "a\nb\n\n", "a\rb\r", "\r\r\n\n",
 		"x  \t \r\n  \r\n\ty", strings.Repeat("line \t\r\n", 600), "\n\n\nx\n\n",
+		// Word-sized runs with bare LF, bare CR and CRLF at each offset.
+		"0123456\n0123456\r\n012345\r012345678\n\r\nabcdefgh\rijklmnop\nq",
+		strings.Repeat("+\tif (x) {\n", 40) + "--\x20\n2.49.0\n\n",
 	} {
 		f.Add([]byte(s), uint64(7), false)
 		f.Add([]byte(s), uint64(1), true)
