@@ -42,7 +42,8 @@ func (m *Message) splitHeader(data []byte) error {
 			m.Defects = append(m.Defects, "more defects not listed")
 		}
 	}
-	n, starts := headerLen(data)
+	var endBuf [64]int
+	n, starts, ends := headerLen(data, endBuf[:0])
 	hdr := string(data[:n])
 	m.Fields = make([]Field, 0, min(starts, maxPrealloc))
 	var (
@@ -62,25 +63,21 @@ func (m *Message) splitHeader(data []byte) error {
 		m.Fields = append(m.Fields, Field{Name: curName, Value: v})
 		open, built = false, nil
 	}
-	rest := data
-	lineNo := 0
-	for len(rest) > 0 {
-		start := len(data) - len(rest) // offset of the line in data and hdr
-		var line []byte
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i+1], rest[i+1:]
+	next := 0
+	for lineNo := 1; next < n; lineNo++ {
+		start := next // offset of the line in data and hdr
+		if lineNo <= len(ends) {
+			next = ends[lineNo-1]
+		} else if i := bytes.IndexByte(data[start:n], '\n'); i >= 0 {
+			next = start + i + 1
 		} else {
-			line, rest = rest, nil
+			next = n
 		}
-		lineNo++
-		content := trimLineEnd(line)
-		if len(content) == 0 && len(line) > 0 && (line[0] == '\n' || line[0] == '\r') {
+		content := trimLineEnd(data[start:next])
+		if len(content) == 0 {
 			// The empty line: the body follows.
 			flush()
-			m.Body = rest
-			if m.Body == nil {
-				m.Body = []byte{}
-			}
+			m.Body = data[n:]
 			return m.checkFields()
 		}
 		if content[0] == ' ' || content[0] == '\t' {
@@ -153,25 +150,30 @@ const maxPrealloc = 128
 
 // headerLen returns the length of data's header including the empty line
 // that ends it (a line of nothing but CRs before its LF, or of CRs at the
-// end of data), or len(data) when there is none, and the number of lines
-// before it that do not start with white space: at most the number of
-// fields.
-func headerLen(data []byte) (n, starts int) {
+// end of data), or len(data) when there is none; the number of lines
+// before it that do not start with white space, at most the number of
+// fields; and ends with the offset after each line of the header appended
+// while it has room (it is not grown), so a second pass need not search
+// for them again.
+func headerLen(data []byte, ends []int) (n, starts int, _ []int) {
 	for off := 0; off < len(data); {
 		i := bytes.IndexByte(data[off:], '\n')
 		end := len(data)
 		if i >= 0 {
 			end = off + i + 1
 		}
+		if len(ends) < cap(ends) {
+			ends = append(ends, end)
+		}
 		if len(trimLineEnd(data[off:end])) == 0 {
-			return end, starts
+			return end, starts, ends
 		}
 		if c := data[off]; c != ' ' && c != '\t' {
 			starts++
 		}
 		off = end
 	}
-	return len(data), starts
+	return len(data), starts, ends
 }
 
 // maxDefects bounds Message.Defects, so garbage input costs little memory.

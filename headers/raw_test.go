@@ -152,3 +152,26 @@ func TestParseRawDefectsBounded(t *testing.T) {
 	require.Len(t, m.Defects, maxDefects+1)
 	assert.Equal(t, "more defects not listed", m.Defects[maxDefects])
 }
+
+// TestParseRawManyLines checks a header longer than the lines ParseRaw
+// remembers from its first pass, with LF and CRLF folded fields on both
+// sides of that point.
+func TestParseRawManyLines(t *testing.T) {
+	var in strings.Builder
+	var want []Field
+	for i := range 50 {
+		eol := "\r\n"
+		if i%3 == 0 {
+			eol = "\n"
+		}
+		name := "X-Field-" + strings.Repeat("n", i%5)
+		in.WriteString(name + ": v" + eol + " w" + eol + "\tx" + eol)
+		want = append(want, Field{Name: name, Value: " v\r\n w\r\n\tx"})
+	}
+	in.WriteString("\r\nbody\r\n")
+	m, err := ParseRaw([]byte(in.String()), "many")
+	require.NoError(t, err)
+	assert.Equal(t, want, m.Fields)
+	assert.Equal(t, "body\r\n", string(m.Body))
+	assert.Empty(t, m.Defects)
+}
