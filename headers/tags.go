@@ -65,7 +65,13 @@ func ParseTagList(s string) ([]Tag, error) {
 		firstErr = &TagError{Tag: tag, Err: err}
 	}
 	var seen map[string]bool // used once there are many tags, to stay linear
+	// letters holds the one-letter names seen (most tags have one), bit
+	// c&63 for letter c: 'A'-'Z' and 'a'-'z' map to distinct bits.
+	var letters uint64
 	isDup := func(name string) bool {
+		if len(name) == 1 {
+			return letters&(1<<(name[0]&63)) != 0
+		}
 		if seen != nil {
 			return seen[name]
 		}
@@ -114,6 +120,9 @@ func ParseTagList(s string) ([]Tag, error) {
 			tags = make([]Tag, 0, min(strings.Count(rest, ";")+2, maxTagPrealloc))
 		}
 		tags = append(tags, Tag{Name: name, Value: value})
+		if len(name) == 1 {
+			letters |= 1 << (name[0] & 63)
+		}
 		if seen != nil {
 			seen[name] = true
 		} else if len(tags) > 16 {

@@ -2,6 +2,7 @@ package headers
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,12 @@ func TestParseTagList(t *testing.T) {
 		22: {in: "b=a=b==", want: []Tag{{"b", "a=b=="}}},
 		23: {in: "a=1; b=2; a=3; b=4", want: []Tag{{"a", "1"}, {"b", "2"}}, err: ErrDuplicateTag, tag: "a"},
 		24: {in: "\u00a0a=1", err: ErrTagSyntax}, // NBSP is not FWS
+		// Past 16 tags duplicates are found through a map; one-letter
+		// names through a bit set, before and after.
+		25: {in: manyTags + "; z=1; zz=2; z=3; zz=4", want: append(manyTagList(), Tag{"z", "1"}, Tag{"zz", "2"}),
+			err: ErrDuplicateTag, tag: "z"},
+		26: {in: manyTags + "; z=1; zz=2; zz=3; z=4", want: append(manyTagList(), Tag{"z", "1"}, Tag{"zz", "2"}),
+			err: ErrDuplicateTag, tag: "zz"},
 	}
 	for i, tt := range tests {
 		got, err := ParseTagList(tt.in)
@@ -100,4 +107,24 @@ func TestTagErrorMessage(t *testing.T) {
 	_, err = ParseTagList(";;")
 	require.ErrorIs(t, err, ErrTagSyntax)
 	assert.Contains(t, err.Error(), "empty tag-spec")
+}
+
+// manyTags is a tag list of 20 two-letter tags, tA=0 to tT=19.
+var manyTags = func() string {
+	var b strings.Builder
+	for i, t := range manyTagList() {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(t.Name + "=" + t.Value)
+	}
+	return b.String()
+}()
+
+func manyTagList() []Tag {
+	var tags []Tag
+	for i := range 20 {
+		tags = append(tags, Tag{Name: "t" + string(rune('A'+i)), Value: strconv.Itoa(i)})
+	}
+	return tags
 }
