@@ -192,8 +192,9 @@ type bodySum struct {
 	canon string
 	h     crypto.Hash
 	limit int64
-	sum   []byte
+	sum   []byte // in buf when it fits
 	n     int64
+	buf   [sha256.Size]byte
 }
 
 // newRun returns the state for one Verify call, reusing the buffers of an
@@ -242,9 +243,11 @@ func (st *run) messageBody(canon string, h crypto.Hash, limit int64) ([]byte, in
 	var bh BodyHasher
 	bh.init(canon, hh, limit, st.scratch[:bodyBufSize])
 	bh.Write(st.m.Body)
-	sum := bh.Sum()
-	st.bodySums = append(st.bodySums, bodySum{canon, h, limit, sum, bh.Len()})
-	return sum, bh.Len()
+	bh.finish()
+	st.bodySums = append(st.bodySums, bodySum{canon: canon, h: h, limit: limit, n: bh.Len()})
+	bs := &st.bodySums[len(st.bodySums)-1]
+	bs.sum = hh.Sum(bs.buf[:0])
+	return bs.sum, bs.n
 }
 
 func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
