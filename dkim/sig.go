@@ -5,6 +5,7 @@ import (
 	_ "crypto/sha1" // registers SHA-1 so rsa-sha1 can be named, never accepted
 	"crypto/sha256"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/mailprov/mailprov/headers"
@@ -44,50 +45,136 @@ func hashName(h crypto.Hash) string {
 // contributes nothing (so over-signing a name guards against additions).
 // Names compare case-insensitively.
 func SelectFields(fields []headers.Field, names []string) []headers.Field {
-	return appendSelected(make([]headers.Field, 0, len(names)), fields, names)
+	return appendSelected(make([]headers.Field, 0, len(names)), fields, names, new(fieldIndex))
 }
 
-// appendSelected appends what SelectFields returns to out.
-func appendSelected(out, fields []headers.Field, names []string) []headers.Field {
-	type use struct {
+// appendSelected appends what SelectFields returns to out, using ix for
+// its index of the fields (ix keeps its memory for the next call).
+//
+// It indexes the fields first, so a header of m fields and a list of n
+// names cost about m+n steps rather than m*n: fields whose names look
+// alike (same length, same first and last letter) are chained from the
+// bottom of the header up, and each name walks its chain.
+func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex) []headers.Field {
+	ix.build(fields)
+	next, slots := ix.next, ix.slots
+	// For each distinct name so far: where its walk goes on (an index into
+	// fields, or -1 when no instance is left).
+	type walk struct {
 		name string
-		next int // index below which to search next
+		key  uint32
+		at   int32
 	}
-	var usedBuf [16]use
-	used := usedBuf[:0]
+	var walkBuf [16]walk
+	walks := walkBuf[:0]
 	for _, name := range names {
-		name = strings.TrimSpace(name)
-		u := -1
-		for i := range used {
-			if asciiEqualFold(used[i].name, name) {
-				u = i
+		if name != "" && (name[0] <= ' ' || name[len(name)-1] <= ' ') {
+			name = strings.TrimSpace(name)
+		}
+		k := nameKey(name)
+		w := -1
+		for i := range walks {
+			if walks[i].key == k && asciiEqualFold(walks[i].name, name) {
+				w = i
 				break
 			}
 		}
-		if u < 0 {
-			used = append(used, use{name, len(fields)})
-			u = len(used) - 1
+		if w < 0 {
+			walks = append(walks, walk{name, k, findSlot(slots, k).bottom - 1})
+			w = len(walks) - 1
 		}
-		i := used[u].next - 1
-		for ; i >= 0; i-- {
-			if asciiEqualFold(fields[i].Name, name) {
-				break
-			}
+		at := walks[w].at
+		for at >= 0 && !asciiEqualFold(fields[at].Name, name) {
+			at = next[at]
 		}
-		if i < 0 {
-			used[u].next = 0
+		if at < 0 {
+			walks[w].at = -1
 			continue
 		}
-		out = append(out, fields[i])
-		used[u].next = i
+		out = append(out, fields[at])
+		walks[w].at = next[at]
 	}
 	return out
 }
 
-// asciiEqualFold is strings.EqualFold for field names, which are ASCII
-// (RFC 5322 §2.2): names of different lengths never match.
+// fieldIndex chains a header's fields by nameKey, bottom up. Its zero
+// value is ready to use; build reuses its memory.
+type fieldIndex struct {
+	// next[i] is the index of the nearest field above i with the same
+	// key, or -1.
+	next []int32
+	// slots is an open-addressing table, a power of two in size and at
+	// most half full, from a key to the bottom-most field with that key.
+	slots []fieldSlot
+}
+
+// build indexes fields.
+func (ix *fieldIndex) build(fields []headers.Field) {
+	size := 1 << bits.Len(uint(2*len(fields)))
+	if cap(ix.slots) < size {
+		ix.slots = make([]fieldSlot, size)
+	} else {
+		ix.slots = ix.slots[:size]
+		clear(ix.slots)
+	}
+	next := ix.next[:0]
+	for i, f := range fields {
+		k := nameKey(f.Name)
+		s := findSlot(ix.slots, k)
+		s.key = k
+		next = append(next, s.bottom-1)
+		s.bottom = int32(i) + 1
+	}
+	ix.next = next
+}
+
+// fieldSlot is a slot of appendSelected's table.
+type fieldSlot struct {
+	key    uint32
+	bottom int32 // index + 1; 0: empty
+}
+
+// findSlot returns the slot of key k in slots (a power of two in size,
+// never full), or the empty slot where k would go.
+func findSlot(slots []fieldSlot, k uint32) *fieldSlot {
+	mask := uint32(len(slots) - 1)
+	for h := (k * 0x9e3779b1) >> 16; ; h++ {
+		if s := &slots[h&mask]; s.bottom == 0 || s.key == k {
+			return s
+		}
+	}
+}
+
+// nameKey sums up a field name: its length and its first and last
+// bytes, lower-cased. Names asciiEqualFold matches have equal keys.
+func nameKey(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	return uint32(min(len(s), 0xffff))<<16 | uint32(lowerASCII(s[0]))<<8 | uint32(lowerASCII(s[len(s)-1]))
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// asciiEqualFold reports whether two field names are equal, ASCII letters
+// compared without case. Field names are ASCII (RFC 5322 §2.2), and
+// relaxed canonicalization lower-cases only ASCII letters, so no Unicode
+// case folding applies.
 func asciiEqualFold(a, b string) bool {
-	return len(a) == len(b) && strings.EqualFold(a, b)
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if x, y := a[i], b[i]; x != y && lowerASCII(x) != lowerASCII(y) {
+			return false
+		}
+	}
+	return true
 }
 
 // HeaderHash returns the hash, made with h, of the signed header fields

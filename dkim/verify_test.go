@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -294,6 +295,53 @@ func TestSelectFields(t *testing.T) {
 	fields := []headers.Field{f("Received", "1"), f("From", "a"), f("To", "x"), f("Received", "2"), f("from", "b")}
 	got := SelectFields(fields, []string{"from", "Received", "FROM", "from", "received", "received", "subject"})
 	assert.Equal(t, []headers.Field{f("from", "b"), f("Received", "2"), f("From", "a"), f("Received", "1")}, got)
+}
+
+// refSelectFields is RFC 6376 §5.4.2 written plainly: for each name, the
+// next instance from the bottom up that no earlier use of that name took.
+func refSelectFields(fields []headers.Field, names []string) []headers.Field {
+	var out []headers.Field
+	taken := map[int]bool{}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		for i := len(fields) - 1; i >= 0; i-- {
+			if !taken[i] && strings.EqualFold(fields[i].Name, name) {
+				taken[i] = true
+				out = append(out, fields[i])
+				break
+			}
+		}
+	}
+	return out
+}
+
+// TestSelectFieldsReference compares SelectFields with refSelectFields on
+// pseudo-random headers, short and past the 64 fields the index keeps on
+// the stack, with names that differ only in case and names that share
+// length and first and last letters.
+func TestSelectFieldsReference(t *testing.T) {
+	pool := []string{"From", "from", "FROM", "Date", "Dote", "DATE", "To", "Tx", "Received", "Subject", "X-A", "X-a", "x-A", "", " From "}
+	seed := uint64(7)
+	rnd := func(n int) int {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		return int((seed >> 33) % uint64(n))
+	}
+	for iter := range 3000 {
+		var fields []headers.Field
+		for i := range rnd(100) {
+			fields = append(fields, headers.Field{Name: strings.TrimSpace(pool[rnd(len(pool))]), Value: strconv.Itoa(i)})
+		}
+		var names []string
+		for range rnd(40) {
+			names = append(names, pool[rnd(len(pool))])
+		}
+		want := refSelectFields(fields, names)
+		got := SelectFields(fields, names)
+		if len(want) == 0 {
+			want = []headers.Field{}
+		}
+		require.Equal(t, want, got, "%d: h=%q", iter, names)
+	}
 }
 
 func TestStripSignatureValue(t *testing.T) {
