@@ -173,6 +173,9 @@ type Verifier struct {
 	AllowEd25519 bool
 	// Logger receives one debug line per Verify; nil means no logging.
 	Logger *slog.Logger
+	// Keys caches parsed key records across calls, and may be shared with
+	// dkim.Verifiers; nil means a key is parsed once per Verify call.
+	Keys *dkim.KeyCache
 }
 
 // Result is the outcome of validating a message's ARC chain.
@@ -386,7 +389,7 @@ func (st *state) key(ctx context.Context, selector, domain string) (*dkim.Key, e
 	if r == nil {
 		r = &dns.Client{}
 	}
-	k, lookup, err := dkim.LookupKey(ctx, r, selector, domain)
+	k, lookup, err := st.v.Keys.Lookup(ctx, r, selector, domain)
 	st.res.Trace = append(st.res.Trace, lookup)
 	st.keys[id] = keyResult{k, err}
 	return k, err

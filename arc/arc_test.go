@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailprov/mailprov/dkim"
+	"github.com/mailprov/mailprov/dns"
 	"github.com/mailprov/mailprov/dns/dnstest"
 	"github.com/mailprov/mailprov/headers"
 )
@@ -42,6 +43,23 @@ func TestVerifyChain(t *testing.T) {
 	assert.Equal(t, "pass", res.Sets[2].CV)
 	assert.Len(t, res.Trace, 3, "one key lookup per sealer, cached")
 	assert.Equal(t, time.Unix(1700001000, 0), res.AsOf)
+}
+
+// TestVerifySharedKeyCache checks that a Verifier with Keys fills that
+// cache (shared with dkim.Verifiers in an audit) and verifies the same
+// through it the second time.
+func TestVerifySharedKeyCache(t *testing.T) {
+	key := testKey(t)
+	v := newVerifier(t, key, 3)
+	v.Resolver = &dns.Cache{Resolver: v.Resolver}
+	v.Keys = new(dkim.KeyCache)
+	m := chainOf(t, key, 3)
+	for range 2 {
+		res := v.Verify(context.Background(), m)
+		require.Equal(t, StatusPass, res.Status, "%s: %s", res.Reason, res.Detail)
+		assert.Len(t, res.Trace, 3)
+		assert.Equal(t, 3, v.Keys.Len())
+	}
 }
 
 // TestVerifyOldestPass: hop 2 rewrites the body (a list footer), so AMS(1)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mailprov/mailprov/arc"
@@ -20,7 +21,8 @@ import (
 const DefaultTimeout = 30 * time.Second
 
 // Auditor verifies messages. Its zero value is not usable: Resolver is
-// required. An Auditor is safe for concurrent use when its Resolver is.
+// required. An Auditor is safe for concurrent use when its Resolver is,
+// and must not be copied after first use.
 type Auditor struct {
 	// Resolver answers every DNS question of every check.
 	Resolver dns.Resolver
@@ -43,6 +45,23 @@ type Auditor struct {
 	Now func() time.Time
 	// Logger receives one debug line per message; nil discards.
 	Logger *slog.Logger
+	// Keys caches the parsed DKIM and ARC keys of all messages audited;
+	// nil means a cache the Auditor makes on first use. The cache only
+	// saves parsing: every key is still asked of Resolver (see
+	// dkim.KeyCache).
+	Keys *dkim.KeyCache
+
+	keysOnce sync.Once
+	keys     *dkim.KeyCache
+}
+
+// keyCache returns the cache of parsed keys shared by all messages.
+func (a *Auditor) keyCache() *dkim.KeyCache {
+	if a.Keys != nil {
+		return a.Keys
+	}
+	a.keysOnce.Do(func() { a.keys = new(dkim.KeyCache) })
+	return a.keys
 }
 
 func (a *Auditor) now() time.Time {
@@ -102,7 +121,7 @@ func (a *Auditor) asOf(m *headers.Message) time.Time {
 }
 
 func (a *Auditor) verifyDKIM(ctx context.Context, m *headers.Message, r *Report) []dkim.Result {
-	v := &dkim.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger}
+	v := &dkim.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger, Keys: a.keyCache()}
 	// Every signature field r.DKIM lists, top-down, in one call, so that a
 	// Patchwork body is searched for once.
 	fields := make([]headers.Field, len(r.DKIM))
@@ -211,7 +230,7 @@ func (a *Auditor) verifyARC(ctx context.Context, m *headers.Message, r *Report) 
 	if len(m.FieldsNamed(headers.FieldARCSeal)) == 0 && len(m.FieldsNamed(headers.FieldARCMessageSignature)) == 0 {
 		return nil
 	}
-	v := &arc.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger}
+	v := &arc.Verifier{Resolver: a.Resolver, AsOf: r.AsOf, Logger: a.Logger, Keys: a.keyCache()}
 	res := v.Verify(ctx, m)
 	return &res
 }

@@ -106,10 +106,19 @@ func TestSampleReplay(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(marshal(t, r)))
 
+	// With a key cache of the caller's, shared by both audits below: the
+	// same report, and the gmail.com key parsed once (the 1e100.net key
+	// is missing, and a failed lookup is not cached).
+	keys := new(dkim.KeyCache)
+	a = &audit.Auditor{Resolver: snap, Now: func() time.Time { return sampleNow }, Keys: keys}
+	assert.Equal(t, string(want), string(marshal(t, a.Audit(context.Background(), loadSample(t)))))
+	assert.Equal(t, 1, keys.Len())
+
 	// As of the message's own Date the signature had not expired: a pass.
 	a.AsOfMessageDate = true
 	r = a.Audit(context.Background(), loadSample(t))
 	assert.Equal(t, dkim.StatusPass, r.DKIM[0].Status)
 	assert.Equal(t, audit.LevelVerified, r.Verdict.Level)
 	assert.True(t, bytes.Contains(marshal(t, r), []byte(`"as_of": "2026-04-10T23:04:46+08:00"`)))
+	assert.Equal(t, 1, keys.Len())
 }

@@ -185,7 +185,7 @@ func LookupKey(ctx context.Context, r dns.Resolver, selector, domain string) (*K
 
 // lookupKey is LookupKey, remembering parsed keys and trace records in c
 // when c is not nil.
-func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, c *keyCache) (*Key, dns.Lookup, error) {
+func lookupKey(ctx context.Context, r dns.Resolver, selector, domain string, c *KeyCache) (*Key, dns.Lookup, error) {
 	name := selector + "._domainkey." + strings.TrimSuffix(domain, ".") + "."
 	// dns.TXT, with the cache consulted before the strings are joined
 	// (dns.TXTStrings).
@@ -257,18 +257,31 @@ func (k *Key) VerifySignature(h crypto.Hash, digest, sig []byte) error {
 	return fmt.Errorf("%w: %T", ErrKeyUnsupported, k.Public)
 }
 
-// maxCachedKeys bounds a Verifier's cache of parsed keys.
+// maxCachedKeys bounds a KeyCache: when full, it starts again empty.
 const maxCachedKeys = 1024
 
-// keyCache remembers what was made of a key record answer: the parsed key
-// and the trace's presentation form of the records. Entries are found by
-// the identity of the answer's records, which a caching Resolver such as
-// dns.Cache hands out again for as long as it keeps the answer (Resolver
-// users must not modify records), so a hit needs no parsing or
-// formatting. Nothing in an entry is modified after it is made.
-type keyCache struct {
+// KeyCache remembers what was made of key record answers: the parsed key
+// and the trace's presentation form of the records, so that verifying
+// another message signed with the same key parses nothing. Its zero value
+// is an empty cache, ready to use, and it is safe for concurrent use.
+//
+// Entries are found by the identity of the answer's records, which a
+// caching Resolver such as dns.Cache, or a dns.Snapshot, hands out again
+// for as long as it keeps the answer (Resolver users must not modify
+// records). So an entry can never outlive what DNS said, and nothing in
+// it depends on a Verifier's settings: Verifiers that differ in AsOf, say
+// one per message, and arc.Verifiers can share one cache. Nothing in an
+// entry is modified after it is made. It holds at most 1,024 entries.
+type KeyCache struct {
 	mu      sync.Mutex
 	entries map[mdns.RR]*keyEntry // by the first record
+}
+
+// Lookup is LookupKey through the cache: the answer is still asked of r,
+// but a key record answer seen before is not parsed again. A nil
+// *KeyCache caches nothing.
+func (c *KeyCache) Lookup(ctx context.Context, r dns.Resolver, selector, domain string) (*Key, dns.Lookup, error) {
+	return lookupKey(ctx, r, selector, domain, c)
 }
 
 type keyEntry struct {
@@ -285,7 +298,17 @@ func (e *keyEntry) lookup(ans *dns.Answer) dns.Lookup {
 		TTL: ans.TTL, Authentic: ans.Authentic, Time: ans.Time}
 }
 
-func (c *keyCache) get(rrs []mdns.RR) *keyEntry {
+// Len returns the number of key record answers in the cache.
+func (c *KeyCache) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+func (c *KeyCache) get(rrs []mdns.RR) *keyEntry {
 	if len(rrs) == 0 {
 		return nil
 	}
@@ -303,7 +326,7 @@ func (c *keyCache) get(rrs []mdns.RR) *keyEntry {
 	return e
 }
 
-func (c *keyCache) put(e *keyEntry) {
+func (c *KeyCache) put(e *keyEntry) {
 	if len(e.records) == 0 {
 		return
 	}

@@ -27,8 +27,8 @@ const futureSkew = 5 * time.Minute
 
 // Verifier verifies DKIM signatures. Its zero value is not usable: set
 // Resolver. A Verifier is safe for concurrent use if its Resolver is. It
-// keeps parsed key records (by their text) between calls, so it must not
-// be copied after first use.
+// keeps parsed key records between calls (see Keys) and reuses its
+// buffers, so it must not be copied after first use.
 type Verifier struct {
 	// Resolver looks up key records. Required.
 	Resolver dns.Resolver
@@ -41,8 +41,13 @@ type Verifier struct {
 	// Logger receives one debug line per signature verified; nil means
 	// no logging.
 	Logger *slog.Logger
+	// Keys caches parsed key records; nil means a cache of the Verifier's
+	// own. Verifiers made per message (say, each with its own AsOf) can
+	// share one, so that a key is parsed once for all the messages it
+	// signed.
+	Keys *KeyCache
 
-	keys keyCache
+	keys KeyCache
 	// runs keeps the state of finished Verify calls, *run, for the
 	// buffers in it.
 	runs sync.Pool
@@ -363,7 +368,11 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		bodyNote = "body not available"
 	}
 
-	key, lookup, err := lookupKey(ctx, st.v.Resolver, sig.Selector, sig.Domain, &st.v.keys)
+	keys := st.v.Keys
+	if keys == nil {
+		keys = &st.v.keys
+	}
+	key, lookup, err := keys.Lookup(ctx, st.v.Resolver, sig.Selector, sig.Domain)
 	r.Trace = append(r.Trace, lookup)
 	if err != nil {
 		keyFailure(&r, err, sig, lookup)

@@ -406,6 +406,43 @@ func TestVerifyKeyCache(t *testing.T) {
 	assert.Contains(t, second[0].Trace[0].Records[0], "sel._domainkey.example.org.\t300\tIN\tTXT\t\"v=DKIM1; k=rsa; p=")
 }
 
+// TestVerifySharedKeyCache checks that Verifiers with different AsOf
+// sharing a KeyCache parse a key once between them, keep nothing in their
+// own caches, and judge time each by its own AsOf.
+func TestVerifySharedKeyCache(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	srv := dnstest.NewServer(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	res := &dns.Cache{Resolver: srv.Resolver()}
+	keys := new(KeyCache)
+	m := parse(t, testSign(t, baseMessage, signSpec{key: key, extra: fmt.Sprintf("x=%d; ", signTime.Add(time.Hour).Unix())}))
+	early := &Verifier{Resolver: res, AsOf: signTime, Keys: keys}
+	late := &Verifier{Resolver: res, AsOf: signTime.Add(48 * time.Hour), Keys: keys}
+	r1, err := early.Verify(context.Background(), m)
+	require.NoError(t, err)
+	assert.Equal(t, StatusPass, r1[0].Status)
+	require.Equal(t, 1, keys.Len())
+	var entry *keyEntry
+	for _, e := range keys.entries {
+		entry = e
+	}
+	r2, err := late.Verify(context.Background(), m)
+	require.NoError(t, err)
+	assert.Equal(t, StatusPermerror, r2[0].Status)
+	assert.Equal(t, ReasonExpired, r2[0].Reason)
+	assert.Equal(t, 1, keys.Len())
+	for _, e := range keys.entries {
+		assert.Same(t, entry, e, "the second Verifier parsed the key again")
+	}
+	assert.Zero(t, early.keys.Len()+late.keys.Len(), "a Verifier with Keys set filled its own cache")
+	assert.Zero(t, (*KeyCache)(nil).Len())
+
+	// Without Keys, a Verifier keeps its own.
+	own := &Verifier{Resolver: res, AsOf: signTime}
+	_, err = own.Verify(context.Background(), m)
+	require.NoError(t, err)
+	assert.Equal(t, 1, own.keys.Len())
+}
+
 func TestVerifyLogger(t *testing.T) {
 	key := loadKey(t, "rsa2048.pem")
 	var buf strings.Builder
