@@ -96,7 +96,7 @@ func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
 	r.SPF = a.checkSPF(ctx, m, r)
 	r.ARC = a.verifyARC(ctx, m, r)
 	r.DMARC = a.checkDMARC(ctx, m, r, dkimResults)
-	r.Disagreements = disagreements(r)
+	r.Disagreements = append([]Disagreement{}, disagreements(r)...)
 	r.Verdict = grade(r)
 	if a.Logger != nil {
 		a.Logger.Debug("audit", slog.String("source", r.Source.Name), slog.String("level", string(r.Verdict.Level)),
@@ -242,7 +242,10 @@ func (a *Auditor) checkDMARC(ctx context.Context, m *headers.Message, r *Report,
 	}
 	var in []dmarc.DKIMInput
 	for _, d := range dkimResults {
-		in = append(in, dmarc.DKIMInput{Domain: d.Domain, Selector: d.Selector, Pass: provesSignature(d)})
+		// DMARC takes DKIM's result as of AsOf: an expired signature, or
+		// one whose key is in testing mode, is not a pass (RFC 7489 §4.2,
+		// RFC 6376 §3.6.1), even where the verdict counts the former.
+		in = append(in, dmarc.DKIMInput{Domain: d.Domain, Selector: d.Selector, Pass: d.Status == dkim.StatusPass && !d.Testing})
 	}
 	var spfIn dmarc.SPFInput
 	if r.SPF != nil && r.SPF.Result != nil {
@@ -256,9 +259,25 @@ func (a *Auditor) checkDMARC(ctx context.Context, m *headers.Message, r *Report,
 // provesSignature reports whether a DKIM result proves the signer signed
 // this message as a whole: header signature and body both verified. An
 // expired signature still proves who signed; the verdict says it expired.
+// A key in testing mode (t=y) proves nothing.
 func provesSignature(d dkim.Result) bool {
-	if d.HeaderSignature != dkim.CheckPass || d.Body != dkim.CheckPass {
+	if d.HeaderSignature != dkim.CheckPass || d.Body != dkim.CheckPass || d.Testing {
 		return false
 	}
 	return d.Status == dkim.StatusPass || d.Reason == dkim.ReasonExpired
+}
+
+// provesHeader reports whether a DKIM result proves the signer signed the
+// header fields, the body being unavailable (stored headers) or changed
+// since (a list footer): the header signature verified, and nothing else
+// is wrong with the signature.
+func provesHeader(d dkim.Result) bool {
+	if d.HeaderSignature != dkim.CheckPass || d.Testing {
+		return false
+	}
+	switch d.Reason {
+	case "", dkim.ReasonBodyUnchecked, dkim.ReasonBodyHashMismatch, dkim.ReasonExpired:
+		return true
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-msgauth/authres"
 	mdns "github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,11 +36,13 @@ here is the fix.
  frob.c | 2 +-
 `
 
-// auditZone serves example.org's key, SPF and DMARC records.
+// auditZone serves example.org's key (and the same key in testing mode,
+// t=y, at selector "testing"), SPF and DMARC records.
 func auditZone(t *testing.T, keyTXT string, opts ...dnstest.Option) *dnstest.Server {
 	t.Helper()
 	zone := fmt.Sprintf(`
 sel._domainkey.example.org. 300 IN TXT %s
+testing._domainkey.example.org. 300 IN TXT %[1]s "; t=y"
 example.org.                300 IN TXT "v=spf1 ip4:192.0.2.0/24 -all"
 _dmarc.example.org.         300 IN TXT "v=DMARC1; p=reject"
 example.net.                300 IN TXT "v=spf1 -all"
@@ -112,6 +115,49 @@ func TestAuditLevels(t *testing.T) {
 		}},
 		{"unsigned but SPF aligned", func() *headers.Message { return load(t, plainMail) },
 			audit.LevelSPFAligned, true, nil},
+		// RFC 6376 §8.15: a From added above the signed one is what a
+		// reader may see. The signature verifies for the other From.
+		{"an unsigned From added", func() *headers.Message {
+			return load(t, "From: Mallory <ceo@example.org>\r\n"+signed)
+		}, audit.LevelForged, false, func(t *testing.T, r *audit.Report) {
+			assert.Equal(t, dkim.ReasonExtraFrom, r.DKIM[0].Reason)
+			assert.Contains(t, r.Verdict.Summary, "did not sign")
+			assert.NotContains(t, strings.Join(r.Verdict.Reasons, "\n"), "author's own domain")
+			assert.NotContains(t, strings.Join(r.Verdict.Reasons, "\n"), "DMARC for :")
+			// Two From fields: DMARC has no domain to name.
+			ar := audit.AuthenticationResults("mx.example.net", r)
+			assert.Equal(t, strings.TrimSpace(ar), ar)
+			assert.Contains(t, ar, "dmarc=permerror")
+			_, results, err := authres.Parse(ar)
+			require.NoError(t, err, ar)
+			assert.Len(t, results, 3)
+		}},
+		{"l= leaves appended text unsigned", func() *headers.Message {
+			body := plainMail[strings.Index(plainMail, "\n\n")+2:]
+			m := signTags(t, signer, plainMail, "sel", "", int64(len(strings.ReplaceAll(body, "\n", "\r\n"))))
+			return load(t, m+"UNSIGNED: please wire the money today\r\n")
+		}, audit.LevelVerifiedHeaderOnly, true, func(t *testing.T, r *audit.Report) {
+			assert.Equal(t, dkim.StatusPolicy, r.DKIM[0].Status)
+			assert.Equal(t, dkim.ReasonBodyLengthLimit, r.DKIM[0].Reason)
+			assert.Contains(t, r.Verdict.Summary, "text after it is not signed")
+			assert.NotContains(t, r.Verdict.Summary, "could not be checked")
+		}},
+		{"t= in the future proves nothing", func() *headers.Message {
+			m := signTags(t, signer, plainMail, "sel", fmt.Sprintf("t=%d; ", time.Now().Add(365*24*time.Hour).Unix()), -1)
+			return load(t, strings.ReplaceAll(m, "192.0.2.10", "198.51.100.7"))
+		}, audit.LevelUnverifiable, false, func(t *testing.T, r *audit.Report) {
+			assert.Equal(t, dkim.ReasonFutureTimestamp, r.DKIM[0].Reason)
+			assert.Contains(t, r.Verdict.Summary, "proves nothing")
+			assert.Contains(t, strings.Join(r.Verdict.Reasons, "\n"), "in the future")
+		}},
+		{"a key in testing mode counts as unsigned", func() *headers.Message {
+			return load(t, signTags(t, signer, plainMail, "testing", "", -1))
+		}, audit.LevelSPFAligned, true, func(t *testing.T, r *audit.Report) {
+			assert.Equal(t, dkim.StatusPass, r.DKIM[0].Status)
+			assert.True(t, r.DKIM[0].Testing)
+			assert.Contains(t, strings.Join(r.Verdict.Reasons, "\n"), "testing mode (t=y)")
+			assert.Empty(t, r.DMARC.AlignedDKIM, "DMARC must not count a t=y signature")
+		}},
 		{"unsigned from a foreign IP", func() *headers.Message {
 			return load(t, strings.ReplaceAll(plainMail, "192.0.2.10", "198.51.100.7"))
 		}, audit.LevelForged, false, func(t *testing.T, r *audit.Report) {

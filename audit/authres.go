@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"strings"
+
 	"github.com/emersion/go-msgauth/authres"
 
 	"github.com/mailprov/mailprov/dkim"
@@ -31,7 +33,11 @@ func AuthenticationResults(authservID string, r *Report) string {
 		results = append(results, res)
 	}
 	if d := r.DMARC; d != nil && d.Status != "" {
-		results = append(results, &authres.DMARCResult{Value: authres.ResultValue(d.Status), From: d.FromDomain})
+		if d.FromDomain == "" { // no usable From: no header.from to name
+			results = append(results, &authres.GenericResult{Method: "dmarc", Value: authres.ResultValue(d.Status)})
+		} else {
+			results = append(results, &authres.DMARCResult{Value: authres.ResultValue(d.Status), From: d.FromDomain})
+		}
 	}
 	if a := r.ARC; a != nil && a.Status != "" {
 		results = append(results, &authres.GenericResult{Method: "arc", Value: authres.ResultValue(a.Status)})
@@ -39,7 +45,13 @@ func AuthenticationResults(authservID string, r *Report) string {
 	if len(results) == 0 {
 		results = append(results, &authres.GenericResult{Method: "dkim", Value: authres.ResultNone})
 	}
-	return authres.Format(authservID, results)
+	// authres.Format writes a space after each result for its properties,
+	// also when there are none; formatted one by one, that space can go.
+	out := authservID
+	for _, res := range results {
+		out += strings.TrimRight(authres.Format("", []authres.Result{res}), " ")
+	}
+	return out
 }
 
 // dkimValue maps a result to the RFC 8601 word an ingest filter writes: a

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,9 @@ import (
 
 	msgauth "github.com/emersion/go-msgauth/dkim"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mailprov/mailprov/dkim"
+	"github.com/mailprov/mailprov/headers"
 )
 
 // loadSigner reads a PKCS#8 private key kept in the dkim package's
@@ -60,4 +64,29 @@ func sign(t testing.TB, s crypto.Signer, raw string) string {
 	})
 	require.NoError(t, err)
 	return buf.String()
+}
+
+// signTags signs raw (LF line ends are turned into CRLF) as d=example.org
+// with this module's own canonicalization and the given selector, adding
+// extra tags (e.g. "t=...; ") and, when length >= 0, l=: what go-msgauth's
+// signer cannot write.
+func signTags(t testing.TB, s crypto.Signer, raw, selector, extra string, length int64) string {
+	t.Helper()
+	raw = strings.ReplaceAll(raw, "\n", "\r\n")
+	m, err := headers.ParseRaw([]byte(raw), "test")
+	require.NoError(t, err)
+	bh := dkim.NewBodyHasher(dkim.Relaxed, crypto.SHA256, length)
+	bh.Write(m.Body)
+	v := fmt.Sprintf(" v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=%s;\r\n h=from:to:subject:date:message-id; bh=%s; %s",
+		selector, base64.StdEncoding.EncodeToString(bh.Sum()), extra)
+	if length >= 0 {
+		v += fmt.Sprintf("l=%d; ", length)
+	}
+	v += "\r\n b="
+	f := headers.Field{Name: "DKIM-Signature", Value: v}
+	digest := dkim.HeaderHash(crypto.SHA256, dkim.Relaxed,
+		dkim.SelectFields(m.Fields, []string{"from", "to", "subject", "date", "message-id"}), f)
+	sig, err := s.Sign(nil, digest, crypto.SHA256)
+	require.NoError(t, err)
+	return f.Raw() + base64.StdEncoding.EncodeToString(sig) + "\r\n" + raw
 }

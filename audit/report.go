@@ -23,23 +23,41 @@ import (
 
 // Report is everything mailprov knows about one message. Field names and
 // JSON names are a stable interface: fields may be added, never renamed.
+// Every name of DESIGN.md section 6 is always present in the JSON form: a
+// check that was not made (all of them, for Parse; ARC, for a message
+// without ARC fields) is null.
 type Report struct {
-	Source   headers.Source   `json:"source"`
-	Message  MessageInfo      `json:"message"`
-	Received []received.Hop   `json:"received"`
-	Origin   *received.Origin `json:"origin,omitempty"`
-	DKIM     []Signature      `json:"dkim"`
-	ARC      *arc.Result      `json:"arc,omitempty"`
-	SPF      *SPF             `json:"spf,omitempty"`
-	DMARC    *dmarc.Result    `json:"dmarc,omitempty"`
+	// Source says where the message was read from.
+	Source headers.Source `json:"source"`
+	// Message is what a person reads first about the message.
+	Message MessageInfo `json:"message"`
+	// Received is the Received chain, oldest hop first.
+	Received []received.Hop `json:"received"`
+	// Origin is the hop whose client SPF is checked for; nil when the
+	// chain shows none.
+	Origin *received.Origin `json:"origin"`
+	// DKIM lists the signature fields, top-down, each with its result
+	// once audited.
+	DKIM []Signature `json:"dkim"`
+	// ARC is the chain's validation; nil when the message has no ARC
+	// fields, or for Parse.
+	ARC *arc.Result `json:"arc"`
+	// SPF is the re-check at the origin; nil for Parse.
+	SPF *SPF `json:"spf"`
+	// DMARC is the From domain's policy evaluation; nil for Parse.
+	DMARC *dmarc.Result `json:"dmarc"`
 	// Recorded are the results receivers wrote in Authentication-Results
 	// (and ARC-Authentication-Results) fields, top-down.
-	Recorded    []Recorded             `json:"recorded"`
+	Recorded []Recorded `json:"recorded"`
+	// ReceivedSPF are the parsed Received-SPF fields, top-down.
 	ReceivedSPF []*headers.ReceivedSPF `json:"received_spf"`
-	Spam        []headers.SpamVerdict  `json:"spam"`
+	// Spam are the spam filters' verdicts found in the header.
+	Spam []headers.SpamVerdict `json:"spam"`
 	// Verdict is set by Audit, not by Parse.
-	Verdict       *Verdict       `json:"verdict,omitempty"`
-	Disagreements []Disagreement `json:"disagreements,omitempty"`
+	Verdict *Verdict `json:"verdict"`
+	// Disagreements lists the checks where a receiver recorded another
+	// result than mailprov finds now; empty (not nil) after Audit.
+	Disagreements []Disagreement `json:"disagreements"`
 	// Problems lists what could not be parsed, one sentence each.
 	Problems []string `json:"problems,omitempty"`
 	// AsOf is the instant the verification holds for (zero for Parse).

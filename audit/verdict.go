@@ -28,31 +28,51 @@ const maxSigningDelay = 24 * time.Hour
 //   - vouched_by_arc: the original proof is gone, and a valid ARC chain
 //     records an aligned DKIM or DMARC pass before the break;
 //   - forged: aligned evidence contradicts the From domain (an aligned
-//     signature whose header signature fails, or DMARC fail with a
-//     failing SPF and nothing else);
+//     signature whose header signature fails, a From field the
+//     signature does not cover, or DMARC fail with a failing SPF and
+//     nothing else);
 //   - unverifiable: nothing could be proved either way.
+//
+// A signature proves nothing when its key is in testing mode (t=y: RFC
+// 6376 §3.6.1 says to treat such mail as unsigned), its t= lies in the
+// future, or its l= claims more body than there is. One whose l= leaves
+// part of the body unsigned proves the header fields and the signed part
+// only, and the verdict says so.
 func grade(r *Report) *Verdict {
 	v := &Verdict{}
 	fromDomain := r.Message.FromDomain
 	if r.DMARC != nil && r.DMARC.FromDomain != "" {
 		fromDomain = r.DMARC.FromDomain
 	}
-	var full, headerOnly, broken *Signature
+	var full, partial, headerOnly, broken, extraFrom *Signature
+	var unused []*Signature // aligned, header signature verified, but proving nothing
 	tempfail := false
 	for i := range r.DKIM {
 		s := &r.DKIM[i]
 		if s.Result == nil || s.NonStandard || !aligned(s.Domain, fromDomain) {
 			continue
 		}
-		switch {
-		case provesSignature(*s.Result) && full == nil:
+		switch d := s.Result; {
+		case d.HeaderSignature == dkim.CheckPass && d.Testing:
+			unused = append(unused, s)
+		case provesSignature(*d) && full == nil:
 			full = s
-		case s.HeaderSignature == dkim.CheckPass && headerOnly == nil:
+		case d.Reason == dkim.ReasonExtraFrom:
+			if extraFrom == nil {
+				extraFrom = s
+			}
+		case d.Status == dkim.StatusPolicy && d.Reason == dkim.ReasonBodyLengthLimit && d.Body == dkim.CheckPass:
+			if partial == nil {
+				partial = s
+			}
+		case provesHeader(*d) && headerOnly == nil:
 			headerOnly = s
-		case s.HeaderSignature == dkim.CheckFail && broken == nil:
+		case d.HeaderSignature == dkim.CheckFail && broken == nil:
 			broken = s
-		case s.Status == dkim.StatusTemperror:
+		case d.Status == dkim.StatusTemperror:
 			tempfail = true
+		case d.HeaderSignature == dkim.CheckPass:
+			unused = append(unused, s)
 		}
 	}
 	spfAligned := r.SPF != nil && r.SPF.Result != nil && r.SPF.Status == spf.StatusPass && aligned(r.SPF.Domain, fromDomain)
@@ -63,11 +83,23 @@ func grade(r *Report) *Verdict {
 		v.Summary = fmt.Sprintf("%s signed this message (header and %s body verified)", full.Domain, bodyWord(full.Result))
 		v.Reasons = append(v.Reasons, signatureFacts(full)...)
 		v.Reasons = append(v.Reasons, authorFacts(r, full)...)
+	case extraFrom != nil:
+		// RFC 6376 §8.15: a From the signature does not cover may be the
+		// one a reader is shown.
+		v.Level = LevelForged
+		v.Summary = fmt.Sprintf("the message has a From field that %s did not sign: a reader may be shown an author nobody vouches for", extraFrom.Domain)
+		v.Reasons = append(v.Reasons, signatureFacts(extraFrom)...)
+	case partial != nil:
+		v.Authentic, v.Level = true, LevelVerifiedHeaderOnly
+		v.Summary = fmt.Sprintf("%s signed these header fields and only the start of the body (l=); text after it is not signed", partial.Domain)
+		v.Reasons = append(v.Reasons, signatureFacts(partial)...)
+		v.Reasons = append(v.Reasons, authorFacts(r, partial)...)
 	case headerOnly != nil:
 		v.Authentic, v.Level = true, LevelVerifiedHeaderOnly
-		if headerOnly.Body == dkim.CheckFail {
+		switch headerOnly.Body {
+		case dkim.CheckFail:
 			v.Summary = fmt.Sprintf("%s signed these header fields, but the body was changed after signing", headerOnly.Domain)
-		} else {
+		default:
 			v.Summary = fmt.Sprintf("%s signed these header fields; the body could not be checked", headerOnly.Domain)
 		}
 		v.Reasons = append(v.Reasons, signatureFacts(headerOnly)...)
@@ -95,8 +127,17 @@ func grade(r *Report) *Verdict {
 		v.Level = LevelUnverifiable
 		v.Summary = unverifiableSummary(r, fromDomain, tempfail)
 	}
+	if v.Level != LevelVerified {
+		for _, s := range unused {
+			v.Reasons = append(v.Reasons, unusedFact(s))
+		}
+	}
 	if r.DMARC != nil && r.DMARC.Status != "" {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("DMARC for %s: %s%s", r.DMARC.FromDomain, r.DMARC.Status, policyNote(r.DMARC)))
+		domain := r.DMARC.FromDomain
+		if domain == "" {
+			domain = "the From field"
+		}
+		v.Reasons = append(v.Reasons, fmt.Sprintf("DMARC for %s: %s%s", domain, r.DMARC.Status, policyNote(r.DMARC)))
 	}
 	if r.Message.List != nil && r.Message.List.ID != "" {
 		v.Reasons = append(v.Reasons, "relayed through the list "+r.Message.List.ID)
@@ -114,6 +155,16 @@ func relayedBy(r *Report) string {
 		return "the forwarder " + r.ARC.Sets[len(r.ARC.Sets)-1].Sealer
 	}
 	return ""
+}
+
+// unusedFact says why a signature whose header signature verified proves
+// nothing.
+func unusedFact(s *Signature) string {
+	d := s.Result
+	if d.Testing {
+		return fmt.Sprintf("DKIM d=%s s=%s verifies, but its key is in testing mode (t=y): counted as unsigned (RFC 6376 §3.6.1)", s.Domain, s.Selector)
+	}
+	return fmt.Sprintf("DKIM d=%s s=%s verifies but proves nothing: %s", s.Domain, s.Selector, firstNonEmpty(d.Detail, string(d.Reason)))
 }
 
 func bodyWord(d *dkim.Result) string {
@@ -198,9 +249,13 @@ func unverifiableSummary(r *Report, fromDomain string, tempfail bool) string {
 		return fmt.Sprintf("no DKIM signature, and SPF does not vouch for %s", fromDomain)
 	}
 	for _, s := range r.DKIM {
-		if s.Result != nil && !s.NonStandard && aligned(s.Domain, fromDomain) {
-			return fmt.Sprintf("%s's signature could not be checked: %s", s.Domain, firstNonEmpty(s.Detail, string(s.Reason)))
+		if s.Result == nil || s.NonStandard || !aligned(s.Domain, fromDomain) {
+			continue
 		}
+		if s.HeaderSignature == dkim.CheckPass {
+			return fmt.Sprintf("%s's signature verifies but proves nothing (see below), and nothing else vouches for %s", s.Domain, fromDomain)
+		}
+		return fmt.Sprintf("%s's signature could not be checked: %s", s.Domain, firstNonEmpty(s.Detail, string(s.Reason)))
 	}
 	return fmt.Sprintf("no signature aligned with %s", fromDomain)
 }

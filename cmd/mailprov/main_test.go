@@ -47,7 +47,10 @@ func TestParseJSON(t *testing.T) {
 	assert.Equal(t, "2607:f8b0:4864:20::1030", origin["ip"])
 	assert.Equal(t, "mail-pj1-x1030.google.com", origin["helo"])
 	assert.Equal(t, "zhangckid@gmail.com", origin["mail_from"])
-	assert.NotContains(t, rep, "verdict", "parse does no verification")
+	assert.Nil(t, rep["verdict"], "parse does no verification")
+	for _, k := range []string{"spf", "dmarc", "arc", "verdict", "disagreements"} {
+		assert.Contains(t, rep, k, "every name of the report is present, null when not checked")
+	}
 }
 
 func TestParseText(t *testing.T) {
