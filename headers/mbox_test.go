@@ -2,6 +2,7 @@ package headers
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -205,4 +206,23 @@ func TestMboxStreaming(t *testing.T) {
 	assert.Equal(t, n, gen.i)
 	assert.Greater(t, total, int64(180<<20))
 	assert.Less(t, maxHeap, uint64(32<<20), "heap grew with the file")
+}
+
+// TestSourceJSON: an mbox message's index is in its JSON form even when it
+// is 0; other kinds have none.
+func TestSourceJSON(t *testing.T) {
+	for i, tc := range []struct {
+		src  Source
+		want string
+	}{
+		0: {Source{Kind: SourceMbox, Name: "a.mbox"}, `{"kind":"mbox","name":"a.mbox","index":0}`},
+		1: {Source{Kind: SourceMbox, Name: "a.mbox", Index: 2, Envelope: "x@y"}, `{"kind":"mbox","name":"a.mbox","envelope":"x@y","index":2}`},
+		2: {Source{Kind: SourceRaw, Name: "a.eml"}, `{"kind":"raw","name":"a.eml"}`},
+		3: {Source{Kind: SourcePatchwork, Name: "p.json"}, `{"kind":"patchwork","name":"p.json"}`},
+	} {
+		b, err := json.Marshal(tc.src)
+		require.NoError(t, err)
+		assert.JSONEq(t, tc.want, string(b), "%d", i)
+		assert.Equal(t, tc.want, string(b), "%d: field order", i)
+	}
 }

@@ -34,6 +34,7 @@
 package headers
 
 import (
+	"encoding/json"
 	"strings"
 )
 
@@ -52,11 +53,26 @@ type Source struct {
 	Kind SourceKind `json:"kind"`
 	// Name is the file name the caller gave, or "-" for standard input.
 	Name string `json:"name"`
-	// Index is the 0-based position of the message in an mbox file.
+	// Index is the 0-based position of the message in an mbox file. Its
+	// JSON form is present for every mbox message, the first included,
+	// and absent for other kinds.
 	Index int `json:"index,omitempty"`
 	// Envelope is the text of an mbox message's From_ line after "From "
 	// (usually the envelope sender and a date), or "" for other kinds.
 	Envelope string `json:"envelope,omitempty"`
+}
+
+// MarshalJSON writes s with its index when it is an mbox message's, even
+// the first (0).
+func (s Source) MarshalJSON() ([]byte, error) {
+	type plain Source // s's fields, without this method
+	if s.Kind != SourceMbox {
+		return json.Marshal(plain(s))
+	}
+	return json.Marshal(struct {
+		plain
+		Index int `json:"index"` // shadows plain's, which omits 0
+	}{plain(s), s.Index})
 }
 
 // FieldOrder says how much of the original top-down order of a message's
