@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -106,7 +107,7 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	}
 	servers, err := c.servers()
 	if err != nil {
-		return nil, &Error{Name: name, Type: qtype, Kind: KindServFail, Err: err}
+		return nil, &Error{Name: name, Type: qtype, Kind: KindUnreachable, Err: err}
 	}
 	timeout, attempts, size := c.Timeout, c.Attempts, c.UDPSize
 	if timeout <= 0 {
@@ -162,9 +163,20 @@ func roundTrip(ctx context.Context, req *mdns.Msg, srv string, timeout time.Dura
 	resp, err := exchange(ctx, req, srv, "udp", timeout)
 	if err == nil && resp.Truncated {
 		resp, err = exchange(ctx, req, srv, "tcp", timeout)
+		if err != nil {
+			err = &tcpRetryError{err}
+		}
 	}
 	return resp, err
 }
+
+// tcpRetryError is a failure of the TCP retry after a truncated UDP reply:
+// the server did answer, so a refused connection is its failure, not an
+// unreachable server.
+type tcpRetryError struct{ err error }
+
+func (e *tcpRetryError) Error() string { return "truncated reply, then TCP: " + e.err.Error() }
+func (e *tcpRetryError) Unwrap() error { return e.err }
 
 // withoutEDNS returns a copy of req without its OPT record.
 func withoutEDNS(req *mdns.Msg) *mdns.Msg {
@@ -345,20 +357,84 @@ func classifyNetErr(ctx context.Context, name string, qtype uint16, srv string, 
 	if errors.As(err, &de) {
 		return de
 	}
+	fail := func(k ErrorKind, err error) *Error {
+		return &Error{Name: name, Type: qtype, Kind: k, Server: srv, Err: err}
+	}
 	if ctx.Err() != nil {
-		return &Error{Name: name, Type: qtype, Kind: KindTimeout, Server: srv, Err: ctx.Err()}
+		return fail(KindTimeout, ctx.Err())
 	}
 	var bogus *bogusError
 	if errors.As(err, &bogus) {
-		return &Error{Name: name, Type: qtype, Kind: KindMalformed, Server: srv, Err: err}
+		return fail(KindMalformed, err)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		// The server's own name did not resolve (even if that timed out).
+		return fail(KindUnreachable, err)
 	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return &Error{Name: name, Type: qtype, Kind: KindTimeout, Server: srv, Err: err}
+		return fail(KindTimeout, err)
+	}
+	var tcp *tcpRetryError
+	if unreachable(err) && !errors.As(err, &tcp) {
+		return fail(KindUnreachable, err)
 	}
 	if isNetErr(err) {
-		// Connection refused, reset, unreachable: the server is not usable now.
-		return &Error{Name: name, Type: qtype, Kind: KindServFail, Server: srv, Err: err}
+		// Reset or closed mid-exchange, or TCP refused after a truncated
+		// reply: the server is not usable now.
+		return fail(KindServFail, err)
 	}
-	return &Error{Name: name, Type: qtype, Kind: KindMalformed, Server: srv, Err: err}
+	return fail(KindMalformed, err)
+}
+
+// unreachable reports whether err says that no connection to the server
+// could be made (so no reply was ever received).
+func unreachable(err error) bool {
+	var op *net.OpError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTDOWN),
+		errors.Is(err, syscall.ENETDOWN), errors.Is(err, syscall.EADDRNOTAVAIL):
+		return true
+	case errors.As(err, &op) && op.Op == "dial":
+		return true
+	}
+	return false
+}
+
+// causeText says what went wrong in err in a few words, without the socket
+// addresses that Go's network errors carry: "read udp
+// 127.0.0.1:54041->127.0.0.1:9: read: connection refused" becomes
+// "connection refused". It returns "" for nil.
+func causeText(err error) string {
+	if err == nil {
+		return ""
+	}
+	var (
+		errno  syscall.Errno
+		dnsErr *net.DNSError
+		op     *net.OpError
+		ne     net.Error
+		tcp    *tcpRetryError
+	)
+	switch {
+	case errors.As(err, &tcp):
+		return "truncated reply, then TCP: " + causeText(tcp.err)
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline exceeded"
+	case errors.As(err, &errno):
+		return errno.Error()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed"
+	case errors.As(err, &dnsErr):
+		return "cannot resolve server name " + dnsErr.Name
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timed out"
+	case errors.As(err, &op) && op.Err != nil:
+		return causeText(op.Err)
+	}
+	return strings.TrimPrefix(err.Error(), "dns: ")
 }

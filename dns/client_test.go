@@ -3,10 +3,12 @@ package dns_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -347,15 +349,77 @@ func TestClientIPv6(t *testing.T) {
 	assert.Len(t, txt[0], 120*250)
 }
 
-func TestClientNoServer(t *testing.T) {
-	// Nothing listens on this server: UDP gets ICMP port unreachable.
-	srv := dnstest.NewServer(t, "")
-	addr := srv.Addr()
-	srv.Close()
-	start := time.Now()
-	_, err := (&dns.Client{Servers: []string{addr}, Timeout: 300 * time.Millisecond}).Query(context.Background(), "example.org", mdns.TypeTXT)
-	assert.Less(t, time.Since(start), 2*time.Second)
-	var de *dns.Error
-	require.True(t, errors.As(err, &de))
-	assert.True(t, de.IsTemporary(), "%v", err)
+// TestClientUnreachable: a server that cannot be reached is its own kind
+// (no reply came, so not SERVFAIL), temporary, said without the socket
+// addresses of Go's network errors, and the next server is asked.
+func TestClientUnreachable(t *testing.T) {
+	zone := testZone(t)
+	good := dnstest.NewServer(t, zone)
+	truncNoTCP := dnstest.NewServer(t, zone, dnstest.WithTruncateAlways(), dnstest.WithNoTCP())
+	closed := dnstest.ClosedAddr(t)
+	tests := []struct {
+		name    string
+		servers []string
+		kind    dns.ErrorKind // 0: success
+		reason  string
+	}{
+		0: {"refused", []string{closed}, dns.KindUnreachable,
+			"example.org TXT: no DNS server answered (connection refused)"},
+		1: {"server-name-unresolvable", []string{"notahost.invalid:53"}, dns.KindUnreachable,
+			"example.org TXT: no DNS server answered (cannot resolve server name notahost.invalid)"},
+		2: {"refused-then-good", []string{closed, good.Addr()}, 0, ""},
+		// The server did answer (truncated), so TCP refused is its failure.
+		3: {"truncated-then-tcp-refused", []string{truncNoTCP.Addr()}, dns.KindServFail,
+			"example.org TXT: server failure (truncated reply, then TCP: connection refused)"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			c := &dns.Client{Servers: tt.servers, Timeout: time.Second, Attempts: 1}
+			txt, _, err := dns.TXT(context.Background(), c, "example.org")
+			assert.Less(t, time.Since(start), 3*time.Second, "%d: refused must not wait out the timeout", i)
+			if tt.kind == 0 {
+				require.NoError(t, err, "%d", i)
+				assert.NotEmpty(t, txt, "%d", i)
+				return
+			}
+			var de *dns.Error
+			require.ErrorAs(t, err, &de, "%d", i)
+			assert.Equal(t, tt.kind, de.Kind, "%d", i)
+			assert.True(t, de.IsTemporary(), "%d", i)
+			assert.ErrorIs(t, err, dns.ErrTemporary, "%d", i)
+			assert.Equal(t, tt.reason, de.Reason(), "%d", i)
+			assert.Equal(t, "dns: "+tt.reason, err.Error(), "%d", i)
+			assert.NotContains(t, err.Error(), "127.0.0.1", "%d: no socket addresses", i)
+		})
+	}
+	assert.Equal(t, "unreachable", dns.KindUnreachable.String())
+}
+
+// TestErrorReason: each kind is said once, in words, with its cause.
+func TestErrorReason(t *testing.T) {
+	netErr := &net.OpError{Op: "read", Net: "udp",
+		Source: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 54041},
+		Addr:   &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9},
+		Err:    &os.SyscallError{Syscall: "read", Err: syscall.ECONNREFUSED}}
+	tests := []struct {
+		err  dns.Error
+		want string
+	}{
+		0: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindNXDomain}, "example.org TXT: no such name (NXDOMAIN)"},
+		1: {dns.Error{Name: "example.org.", Type: mdns.TypeMX, Kind: dns.KindNoData}, "example.org MX: no MX records"},
+		2: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindServFail, Err: errors.New("rcode SERVFAIL")}, "example.org TXT: server failure (rcode SERVFAIL)"},
+		3: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindRefused}, "example.org TXT: query refused (REFUSED)"},
+		4: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindTimeout, Err: context.DeadlineExceeded}, "example.org TXT: no answer in time"},
+		5: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindTimeout, Err: context.Canceled}, "example.org TXT: no answer in time (canceled)"},
+		6: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindMalformed, Err: errors.New("CNAME loop")}, "example.org TXT: malformed answer (CNAME loop)"},
+		7: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindNotInSnapshot}, "example.org TXT: not in the DNS snapshot"},
+		8: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindUnreachable, Err: netErr}, "example.org TXT: no DNS server answered (connection refused)"},
+		9: {dns.Error{Name: "example.org.", Type: mdns.TypeTXT, Kind: dns.KindUnreachable, Err: errors.New("dns: no servers in /etc/resolv.conf")},
+			"example.org TXT: no DNS server answered (no servers in /etc/resolv.conf)"},
+	}
+	for i, tt := range tests {
+		assert.Equal(t, tt.want, tt.err.Reason(), "%d", i)
+		assert.Equal(t, "dns: "+tt.want, tt.err.Error(), "%d", i)
+	}
 }

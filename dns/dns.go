@@ -3,7 +3,8 @@
 // errors that keep apart the outcomes RFC 7208 and RFC 6376 treat
 // differently: a name that does not exist (NXDOMAIN), a name with no
 // records of the type asked (NODATA), a temporary failure (SERVFAIL,
-// timeout, refused), and a malformed answer.
+// REFUSED, no answer in time, or no server reachable at all), and a
+// malformed answer.
 //
 // The helpers TXT, A, AAAA, IP, MXs and PTR ask a Resolver one question
 // each. TXT unescapes each character-string (\DDD and \X) and joins the
@@ -31,6 +32,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -85,6 +87,11 @@ const (
 	KindMalformed
 	// KindNotInSnapshot: a replaying resolver has no recorded answer.
 	KindNotInSnapshot
+	// KindUnreachable: no server answered because none could be reached:
+	// connection refused, host or network unreachable, a server name that
+	// does not resolve, or no servers configured. No DNS reply was
+	// received, so it is not a SERVFAIL; like one, it is temporary.
+	KindUnreachable
 )
 
 var kindNames = [...]string{
@@ -95,6 +102,19 @@ var kindNames = [...]string{
 	KindTimeout:       "timeout",
 	KindMalformed:     "malformed",
 	KindNotInSnapshot: "not in snapshot",
+	KindUnreachable:   "unreachable",
+}
+
+// kindTexts say what each kind means, for Error.Reason.
+var kindTexts = [...]string{
+	KindNXDomain:      "no such name (NXDOMAIN)",
+	KindNoData:        "no records of that type",
+	KindServFail:      "server failure",
+	KindRefused:       "query refused (REFUSED)",
+	KindTimeout:       "no answer in time",
+	KindMalformed:     "malformed answer",
+	KindNotInSnapshot: "not in the DNS snapshot",
+	KindUnreachable:   "no DNS server answered",
 }
 
 // String returns the kind's name, as Lookup.Result and Entry.Result use it.
@@ -106,8 +126,8 @@ func (k ErrorKind) String() string {
 }
 
 // Sentinel errors: errors.Is(err, dns.ErrNotFound) holds for NXDOMAIN and
-// NODATA; errors.Is(err, dns.ErrTemporary) for SERVFAIL, REFUSED, timeouts
-// and replay misses.
+// NODATA; errors.Is(err, dns.ErrTemporary) for SERVFAIL, REFUSED, timeouts,
+// unreachable servers and replay misses.
 var (
 	ErrNotFound  = errors.New("dns: not found")
 	ErrTemporary = errors.New("dns: temporary failure")
@@ -125,14 +145,31 @@ type Error struct {
 	Err error
 }
 
-// Error returns "dns: NAME TYPE: KIND[: cause]".
-func (e *Error) Error() string {
-	s := fmt.Sprintf("dns: %s %s: %s", e.Name, mdns.TypeToString[e.Type], e.Kind)
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
+// Error returns "dns: " and Reason.
+func (e *Error) Error() string { return "dns: " + e.Reason() }
+
+// Reason says what failed in a few words, fit for a report, an
+// Authentication-Results reason or a Received-SPF comment:
+// "NAME TYPE: what happened (cause)", such as
+// "gmail.com TXT: no DNS server answered (connection refused)". The cause
+// is said without the socket addresses of Go's network errors; Unwrap
+// still gives the error itself.
+func (e *Error) Reason() string {
+	what := e.Kind.String()
+	if e.Kind > 0 && int(e.Kind) < len(kindTexts) {
+		what = kindTexts[e.Kind]
+	}
+	if e.Kind == KindNoData && e.Type != 0 {
+		what = "no " + typeName(e.Type) + " records"
+	}
+	s := strings.TrimSuffix(e.Name, ".") + " " + typeName(e.Type) + ": " + what
+	if c := causeText(e.Err); c != "" && (e.Kind != KindTimeout || c == "canceled") {
+		s += " (" + c + ")"
 	}
 	return s
 }
+
+func typeName(t uint16) string { return mdns.Type(t).String() }
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
@@ -156,7 +193,7 @@ func (e *Error) IsNotFound() bool { return e.Kind == KindNXDomain || e.Kind == K
 // IsTemporary reports whether the failure may go away on a later try.
 func (e *Error) IsTemporary() bool {
 	switch e.Kind {
-	case KindServFail, KindRefused, KindTimeout, KindNotInSnapshot:
+	case KindServFail, KindRefused, KindTimeout, KindNotInSnapshot, KindUnreachable:
 		return true
 	}
 	return false

@@ -36,8 +36,8 @@ func ExampleLoadSnapshotFile() {
 	// [v=spf1 ip4:192.0.2.0/24 -all] 300 2024-05-01 12:00:00 +0000 UTC <nil>
 	// [{10 mail.example.org.}] true
 	// true false
-	// true dns: sel._domainkey.example.org. TXT: timeout: read udp 192.0.2.1:40000->192.0.2.53:53: i/o timeout
-	// true dns: unknown.example.org. TXT: not in snapshot
+	// true dns: sel._domainkey.example.org TXT: no answer in time
+	// true dns: unknown.example.org TXT: not in the DNS snapshot
 }
 
 // NewResolver builds what the command-line tool uses; with a snapshot it

@@ -41,7 +41,7 @@ type Entry struct {
 	// Type is the question type in presentation form ("TXT", "TYPE65").
 	Type string `json:"type"`
 	// Result is ResultOK, or the ErrorKind name of the failure
-	// ("nxdomain", "nodata", "servfail", "timeout", ...).
+	// ("nxdomain", "nodata", "servfail", "timeout", "unreachable", ...).
 	Result string `json:"result"`
 	// Rcode is the response code ("NOERROR", "NXDOMAIN"); empty when the
 	// lookup returned no Answer (a timeout, say).
@@ -56,7 +56,8 @@ type Entry struct {
 	Time time.Time `json:"time"`
 	// Server is the server that gave a failure, if known.
 	Server string `json:"server,omitempty"`
-	// Error is the text of the failure's cause, if any.
+	// Error is the text of the failure's cause, if any, said without
+	// socket addresses ("connection refused").
 	Error string `json:"error,omitempty"`
 }
 
@@ -275,9 +276,7 @@ func NewEntry(name string, qtype uint16, ans *Answer, err error, now time.Time) 
 		if errors.As(err, &de) {
 			e.Result = de.Kind.String()
 			e.Server = de.Server
-			if de.Err != nil {
-				e.Error = de.Err.Error()
-			}
+			e.Error = causeText(de.Err)
 		} else {
 			e.Result = KindServFail.String()
 			e.Error = err.Error()

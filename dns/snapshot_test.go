@@ -239,3 +239,27 @@ func TestSnapshotCached(t *testing.T) {
 		assert.Equal(t, time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC), ans.Time)
 	}
 }
+
+// TestRecordUnreachable: a server that cannot be reached is recorded as
+// "unreachable", its cause said without socket addresses, and replayed as
+// the same temporary failure.
+func TestRecordUnreachable(t *testing.T) {
+	rec := &dns.Recorder{Resolver: &dns.Client{Servers: []string{dnstest.ClosedAddr(t)}, Timeout: time.Second, Attempts: 1}}
+	ctx := context.Background()
+	_, live := rec.Query(ctx, "example.org", mdns.TypeTXT)
+	require.Error(t, live)
+	entries := rec.Entries()
+	require.Len(t, entries, 1)
+	assert.Equal(t, "unreachable", entries[0].Result)
+	assert.Equal(t, "connection refused", entries[0].Error)
+
+	var buf bytes.Buffer
+	_, err := rec.WriteTo(&buf)
+	require.NoError(t, err)
+	snap, err := dns.LoadSnapshot(&buf)
+	require.NoError(t, err)
+	_, err = snap.Query(ctx, "example.org", mdns.TypeTXT)
+	assert.Equal(t, dns.KindUnreachable, kindOf(t, err))
+	assert.True(t, dns.IsTemporary(err))
+	assert.Equal(t, live.Error(), err.Error())
+}

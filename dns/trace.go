@@ -13,7 +13,7 @@ type Lookup struct {
 	Name string `json:"name"`
 	Type string `json:"type"`
 	// Result is "ok", or the failure kind ("nxdomain", "nodata",
-	// "servfail", "timeout", ...).
+	// "servfail", "timeout", "unreachable", ...).
 	Result string `json:"result"`
 	// Records are the answer records in presentation form.
 	Records   []string  `json:"records,omitempty"`

@@ -271,6 +271,29 @@ func StartRR(rrs []mdns.RR, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
+// ClosedAddr returns a "127.0.0.1:port" address where nothing listens, on
+// UDP or TCP: a query sent there is refused (ICMP port unreachable on UDP,
+// RST on TCP), as with a --dns server that is down. The port was free a
+// moment ago; another program could take it, which tests can ignore.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	for range 10 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("dnstest: listen udp: %v", err)
+		}
+		addr := pc.LocalAddr().String()
+		ln, err := net.Listen("tcp", addr)
+		pc.Close()
+		if err == nil {
+			ln.Close()
+			return addr
+		}
+	}
+	t.Fatal("dnstest: no free port on 127.0.0.1")
+	return ""
+}
+
 // Add adds a record to the running server's zone.
 func (s *Server) Add(rr mdns.RR) { s.add(rr) }
 

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	mdns "github.com/miekg/dns"
 	"github.com/stretchr/testify/assert"
@@ -130,4 +133,20 @@ func TestStart(t *testing.T) {
 	}
 	srv.Close()
 	srv.Close() // twice is fine
+}
+
+func TestClosedAddr(t *testing.T) {
+	addr := dnstest.ClosedAddr(t)
+	for _, network := range []string{"udp", "tcp"} {
+		c, err := net.Dial(network, addr)
+		if err == nil {
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			_, err = c.Write([]byte{0})
+			if err == nil {
+				_, err = c.Read(make([]byte, 1))
+			}
+			c.Close()
+		}
+		assert.ErrorIs(t, err, syscall.ECONNREFUSED, network)
+	}
 }
