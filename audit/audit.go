@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -91,6 +92,9 @@ func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
 		r.DNS = "live"
 	}
 	r.AsOf = a.asOf(m)
+	if a.AsOfMessageDate && !r.AsOf.Equal(messageDate(m)) {
+		r.problem("Date", errNoDate)
+	}
 
 	dkimResults := a.verifyDKIM(ctx, m, r)
 	r.SPF = a.checkSPF(ctx, m, r)
@@ -105,19 +109,31 @@ func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
 	return r
 }
 
+// errNoDate is the problem an audit as of the message's date reports when
+// there is no date to go by.
+var errNoDate = errors.New("no usable Date field to verify as of: verified as of the fallback time instead")
+
 // asOf is the instant the checks hold for.
 func (a *Auditor) asOf(m *headers.Message) time.Time {
 	if a.AsOfMessageDate {
-		if v, ok := m.Get("Date"); ok {
-			if t, err := headers.ParseDate(v); err == nil {
-				return t
-			}
+		if t := messageDate(m); !t.IsZero() {
+			return t
 		}
 	}
 	if !a.AsOf.IsZero() {
 		return a.AsOf
 	}
 	return a.now()
+}
+
+// messageDate is m's Date field, or zero when it has none that parses.
+func messageDate(m *headers.Message) time.Time {
+	if v, ok := m.Get("Date"); ok {
+		if t, err := headers.ParseDate(v); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 func (a *Auditor) verifyDKIM(ctx context.Context, m *headers.Message, r *Report) []dkim.Result {

@@ -1,10 +1,12 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mailprov/mailprov/headers"
 )
@@ -88,9 +90,9 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		}
 	}
 	m := r.Message
-	t.printf("\n  From:       %s\n", m.From)
+	t.printf("\n  From:       %s\n", clipText(m.From))
 	if m.Subject != "" {
-		t.printf("  Subject:    %s\n", m.Subject)
+		t.printf("  Subject:    %s\n", clipText(m.Subject))
 	}
 	if m.Date != "" {
 		t.printf("  Date:       %s\n", m.Date)
@@ -103,12 +105,15 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	}
 	t.printf("  Body:       %s\n", m.Body)
 
-	t.printf("\nChecks")
-	if !r.AsOf.IsZero() {
-		t.printf(" (as of %s, DNS %s)", r.AsOf.UTC().Format(time.RFC3339), r.DNS)
+	var checks bytes.Buffer
+	writeChecks(&textWriter{w: &checks, color: t.color}, r)
+	if checks.Len() > 0 {
+		t.printf("\nChecks")
+		if !r.AsOf.IsZero() {
+			t.printf(" (as of %s, DNS %s)", r.AsOf.UTC().Format(time.RFC3339), r.DNS)
+		}
+		t.printf(":\n%s", checks.Bytes())
 	}
-	t.printf(":\n")
-	writeChecks(t, r)
 
 	if len(r.Received) > 0 {
 		t.printf("\nPath (oldest first):\n")
@@ -323,4 +328,20 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// maxTextValue bounds a header value printed for people; longer ones are
+// cut, with their length said (the JSON form keeps them whole).
+const maxTextValue = 300
+
+// clipText cuts s to maxTextValue bytes, at a rune boundary.
+func clipText(s string) string {
+	if len(s) <= maxTextValue {
+		return s
+	}
+	cut := maxTextValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", s[:cut], len(s))
 }

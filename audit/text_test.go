@@ -13,6 +13,7 @@ import (
 
 	"github.com/mailprov/mailprov/audit"
 	"github.com/mailprov/mailprov/dns"
+	"github.com/mailprov/mailprov/headers"
 )
 
 const sampleTextGolden = "testdata/2221996.audit.golden.txt"
@@ -97,4 +98,26 @@ func TestParseAsOf(t *testing.T) {
 		assert.True(t, tc.at.Equal(at), "%d: %v", i, at)
 		assert.Equal(t, tc.message, message, "%d", i)
 	}
+}
+
+// TestTextHostileAndBare: a huge Subject is cut for people (the JSON keeps
+// it whole), a message without signatures gets no empty "Checks:"
+// heading from Parse, and --at message on mail without a Date says what
+// it fell back to.
+func TestTextHostileAndBare(t *testing.T) {
+	raw := "From: a@example.org\r\nSubject: " + strings.Repeat("x", 1<<20) + "\r\n\r\nbody\r\n"
+	m, err := headers.ParseRaw([]byte(raw), "big.eml")
+	require.NoError(t, err)
+	r := audit.Parse(m, audit.ParseOptions{})
+	var b bytes.Buffer
+	require.NoError(t, audit.WriteText(&b, r, audit.TextOptions{}))
+	assert.Less(t, b.Len(), 2000)
+	assert.Contains(t, b.String(), "(1048576 bytes in all)")
+	assert.NotContains(t, b.String(), "Checks")
+	assert.Len(t, r.Message.Subject, 1<<20)
+
+	a := &audit.Auditor{Resolver: &dns.Snapshot{}, AsOfMessageDate: true, Now: func() time.Time { return sampleNow }}
+	r = a.Audit(context.Background(), m)
+	assert.True(t, r.AsOf.Equal(sampleNow))
+	assert.Contains(t, strings.Join(r.Problems, "\n"), "Date: no usable Date field")
 }

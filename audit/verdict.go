@@ -216,13 +216,30 @@ func authorFacts(r *Report, s *Signature) []string {
 	delay := s.Timestamp.Sub(date)
 	switch {
 	case delay < -5*time.Minute:
-		out = append(out, fmt.Sprintf("signed %s before its Date field: the Date may be forged or the clock wrong", (-delay).Round(time.Second)))
+		out = append(out, fmt.Sprintf("signed %s before its Date field: the Date may be forged or the clock wrong", humanDuration(-delay)))
 	case delay > maxSigningDelay:
-		out = append(out, fmt.Sprintf("signed %s after its Date field: an old message sent late, or a re-sent one", delay.Round(time.Second)))
+		out = append(out, fmt.Sprintf("signed %s after its Date field: an old message sent late, or a re-sent one", humanDuration(delay)))
 	default:
-		out = append(out, fmt.Sprintf("signed %s after its Date field", delay.Round(time.Second)))
+		out = append(out, fmt.Sprintf("signed %s after its Date field", humanDuration(delay)))
 	}
 	return out
+}
+
+// humanDuration writes d as a person reads it: "34s", "5m12s", "3h20m",
+// "12 days", "3.4 years".
+func humanDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	case d < 2*day:
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	case d < 730*day:
+		return fmt.Sprintf("%d days", int(d.Round(day)/day))
+	}
+	return fmt.Sprintf("%.1f years", d.Hours()/24/365.25)
 }
 
 func dnsWhen(r *Report) string {

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -57,5 +58,21 @@ func TestGradeARC(t *testing.T) {
 		v := grade(r)
 		assert.Equal(t, tc.level, v.Level, "%d: %s: %s", i, tc.name, v.Summary)
 		assert.Equal(t, tc.auth, v.Authentic, "%d: %s", i, tc.name)
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for i, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		0: {34 * time.Second, "34s"},
+		1: {5*time.Minute + 12*time.Second, "5m12s"},
+		2: {3*time.Hour + 20*time.Minute + 10*time.Second, "3h20m"},
+		3: {47 * time.Hour, "47h0m"},
+		4: {130737 * time.Hour, "14.9 years"},
+		5: {12*24*time.Hour + 3*time.Hour, "12 days"},
+	} {
+		assert.Equal(t, tc.want, humanDuration(tc.d), "%d", i)
 	}
 }
