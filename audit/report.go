@@ -68,15 +68,24 @@ type Report struct {
 
 // MessageInfo is what a person reads first about a message.
 type MessageInfo struct {
-	MessageID  string            `json:"message_id,omitempty"`
-	From       string            `json:"from,omitempty"`
-	FromDomain string            `json:"from_domain,omitempty"`
-	Sender     string            `json:"sender,omitempty"`
-	ReturnPath string            `json:"return_path,omitempty"`
-	Date       string            `json:"date,omitempty"`
-	Subject    string            `json:"subject,omitempty"`
-	List       *headers.ListInfo `json:"list,omitempty"`
-	Mailer     string            `json:"mailer,omitempty"`
+	// MessageID is the Message-ID without its angle brackets.
+	MessageID string `json:"message_id,omitempty"`
+	// From is the first From mailbox ("Name <addr>", the name decoded),
+	// and FromDomain its domain.
+	From       string `json:"from,omitempty"`
+	FromDomain string `json:"from_domain,omitempty"`
+	// Sender is the Sender mailbox; ReturnPath the Return-Path address.
+	Sender     string `json:"sender,omitempty"`
+	ReturnPath string `json:"return_path,omitempty"`
+	// Date is the Date field in RFC 3339, or as written when it does not
+	// parse.
+	Date string `json:"date,omitempty"`
+	// Subject is the Subject with RFC 2047 words decoded.
+	Subject string `json:"subject,omitempty"`
+	// List is what the List-* fields say; nil for mail from no list.
+	List *headers.ListInfo `json:"list,omitempty"`
+	// Mailer is the X-Mailer field.
+	Mailer string `json:"mailer,omitempty"`
 	// FieldOrder says whether header order is exactly known (raw, mbox) or
 	// only per field name (Patchwork).
 	FieldOrder headers.FieldOrder `json:"field_order"`
@@ -90,18 +99,27 @@ type MessageInfo struct {
 // the embedded result adds result, reason, header_signature, body and the
 // rest when the signature was verified.
 type Signature struct {
-	Field            string    `json:"field"`
-	NonStandard      bool      `json:"non_standard,omitempty"`
-	Domain           string    `json:"domain"`
-	Selector         string    `json:"selector"`
-	Algorithm        string    `json:"algorithm"`
-	Canonicalization string    `json:"canonicalization"`
-	Identity         string    `json:"identity,omitempty"`
-	SignedHeaders    []string  `json:"signed_headers,omitempty"`
-	BodyLength       *int64    `json:"body_length,omitempty"`
-	Timestamp        time.Time `json:"timestamp,omitzero"`
-	Expiration       time.Time `json:"expiration,omitzero"`
-	ParseError       string    `json:"parse_error,omitempty"`
+	// Field is the field name: DKIM-Signature, or X-Google-DKIM-Signature
+	// and the like, which are NonStandard (reported, never counted).
+	Field       string `json:"field"`
+	NonStandard bool   `json:"non_standard,omitempty"`
+	// Domain, Selector, Algorithm and Canonicalization are d=, s=, a= and
+	// c= (as "header/body"); Identity is i=.
+	Domain           string `json:"domain"`
+	Selector         string `json:"selector"`
+	Algorithm        string `json:"algorithm"`
+	Canonicalization string `json:"canonicalization"`
+	Identity         string `json:"identity,omitempty"`
+	// SignedHeaders is h=, in order, as written.
+	SignedHeaders []string `json:"signed_headers,omitempty"`
+	// BodyLength is l=, nil when absent.
+	BodyLength *int64 `json:"body_length,omitempty"`
+	// Timestamp and Expiration are t= and x=, zero when absent.
+	Timestamp  time.Time `json:"timestamp,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
+	// ParseError says why the field could not be read, if it could not.
+	ParseError string `json:"parse_error,omitempty"`
+	// Result is the verification's outcome; nil for Parse.
 	*dkim.Result
 
 	field headers.Field // the field as written, for verification
@@ -110,12 +128,17 @@ type Signature struct {
 // Recorded is one result a receiver wrote in an Authentication-Results or
 // ARC-Authentication-Results field.
 type Recorded struct {
-	AuthServID string            `json:"authserv_id"`
-	Method     string            `json:"method"`
-	Result     string            `json:"result"`
-	Reason     string            `json:"reason,omitempty"`
+	// AuthServID names the receiver that wrote the result.
+	AuthServID string `json:"authserv_id"`
+	// Method and Result are the method and its result word ("dkim",
+	// "pass"); Reason is its reason= text.
+	Method string `json:"method"`
+	Result string `json:"result"`
+	Reason string `json:"reason,omitempty"`
+	// Properties are the ptype.property values ("header.d": "gmail.com").
 	Properties map[string]string `json:"properties,omitempty"`
-	Comment    string            `json:"comment,omitempty"`
+	// Comment is the text of the result's comments.
+	Comment string `json:"comment,omitempty"`
 	// Field is the field it came from; ARCInstance is its i= for ARC.
 	Field       string `json:"field"`
 	ARCInstance int    `json:"arc_instance,omitempty"`
@@ -145,9 +168,12 @@ type RecordedSPF struct {
 
 // Verdict answers the user's question in one place.
 type Verdict struct {
-	Authentic bool   `json:"authentic"`
-	Level     Level  `json:"level"`
-	Summary   string `json:"summary"`
+	// Authentic is true for the levels that prove the From domain:
+	// verified, verified_header_only, spf_aligned and vouched_by_arc.
+	Authentic bool `json:"authentic"`
+	// Level grades the proof; Summary says it in one sentence.
+	Level   Level  `json:"level"`
+	Summary string `json:"summary"`
 	// Reasons are the facts the verdict rests on, one sentence each.
 	Reasons []string `json:"reasons,omitempty"`
 }
@@ -180,10 +206,15 @@ const (
 // Disagreement is a check where what a receiver recorded differs from what
 // mailprov finds now.
 type Disagreement struct {
-	Method     string `json:"method"`
+	// Method is "dkim", "spf", "dmarc" or "arc".
+	Method string `json:"method"`
+	// AuthServID names the receiver that recorded Recorded.
 	AuthServID string `json:"authserv_id"`
-	Recorded   string `json:"recorded"`
-	Now        string `json:"now"`
-	Subject    string `json:"subject,omitempty"` // e.g. "header.d=gmail.com"
-	Note       string `json:"note,omitempty"`
+	// Recorded is the receiver's result word, Now mailprov's.
+	Recorded string `json:"recorded"`
+	Now      string `json:"now"`
+	// Subject names what was checked, e.g. "header.d=gmail.com".
+	Subject string `json:"subject,omitempty"`
+	// Note says why the results may differ.
+	Note string `json:"note,omitempty"`
 }
