@@ -87,7 +87,7 @@ func (e *evaluator) checkHost(domain string, depth int) outcome {
 	}
 	sub := e.checkHost(target, depth+1)
 	if sub.status == StatusNone {
-		return fail(StatusPermerror, wrap(ErrRedirectNone, "redirect=%s: %v", target, sub.err))
+		return fail(StatusPermerror, wrap(ErrRedirectNone, "redirect=%s: %s", target, detailOf(sub.err)))
 	}
 	return sub
 }
@@ -138,7 +138,8 @@ func (e *evaluator) match(d *Directive, domain string, env *macroEnv, depth int)
 		return d.Net.Contains(e.ip), nil
 	}
 	if err := e.ctx.Err(); err != nil {
-		o := fail(StatusTemperror, wrap(ErrTimeout, "%v", err))
+		o := fail(StatusTemperror, &detailError{sentinel: ErrTimeout, cause: err,
+			detail: fmt.Sprintf("the deadline passed before %s was evaluated", d)})
 		return false, &o
 	}
 	if bad := e.count(d.Mechanism+":", d.Domain); bad != nil {
@@ -163,7 +164,7 @@ func (e *evaluator) match(d *Directive, domain string, env *macroEnv, depth int)
 		case StatusFail, StatusSoftfail, StatusNeutral:
 			return false, nil
 		case StatusNone:
-			o := fail(StatusPermerror, wrap(ErrIncludeNone, "include:%s: %v", target, sub.err))
+			o := fail(StatusPermerror, wrap(ErrIncludeNone, "include:%s: %s", target, detailOf(sub.err)))
 			return false, &o
 		default:
 			return false, &sub
@@ -234,9 +235,9 @@ func (e *evaluator) lookupFailed(err error, name string) *outcome {
 // §4.4, §5).
 func (e *evaluator) dnsFail(err error) outcome {
 	if e.expired() {
-		return fail(StatusTemperror, fmt.Errorf("%w: %w", ErrTimeout, err))
+		return fail(StatusTemperror, wrapCause(ErrTimeout, err))
 	}
-	return fail(StatusTemperror, fmt.Errorf("%w: %w", ErrDNS, err))
+	return fail(StatusTemperror, wrapCause(ErrDNS, err))
 }
 
 // expired reports whether the evaluation's deadline has passed (a socket

@@ -1,13 +1,65 @@
 package spf
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mailprov/mailprov/dns"
 )
+
+// detailError is a sentinel with a detail for people, and the error that
+// caused it, if any. Its text is "spf: <sentinel text>: <detail>"; a
+// Result's Detail is the detail alone, as the Reason already says what
+// the sentinel says.
+type detailError struct {
+	sentinel error
+	detail   string
+	cause    error
+}
+
+func (e *detailError) Error() string { return e.sentinel.Error() + ": " + e.detail }
+
+func (e *detailError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.sentinel}
+	}
+	return []error{e.sentinel, e.cause}
+}
 
 // wrap returns an error wrapping sentinel with a detail.
 func wrap(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...))
+	return &detailError{sentinel: sentinel, detail: fmt.Sprintf(format, args...)}
+}
+
+// wrapCause returns an error wrapping sentinel and cause, with the
+// cause's detail: for a DNS failure, what failed and why
+// ("example.org TXT: no DNS server answered (connection refused)").
+func wrapCause(sentinel, cause error) error {
+	return &detailError{sentinel: sentinel, detail: detailOf(cause), cause: cause}
+}
+
+// detailOf is the sentence for people an error carries, without the words
+// of its sentinel or Reason: the detail of a wrap, the DNS failure of a
+// *dns.Error, where a *SyntaxError is, or else the error's text.
+func detailOf(err error) string {
+	var (
+		d  *detailError
+		de *dns.Error
+		se *SyntaxError
+	)
+	switch {
+	case errors.As(err, &d):
+		return d.detail
+	case errors.As(err, &se):
+		if se.Term == "" {
+			return se.Msg
+		}
+		return fmt.Sprintf("term %q: %s", se.Term, se.Msg)
+	case errors.As(err, &de):
+		return de.Reason()
+	}
+	return strings.TrimPrefix(err.Error(), "spf: ")
 }
 
 // validLabels reports whether name (without a final dot) is at most 253

@@ -246,7 +246,9 @@ type Result struct {
 	Status Status `json:"result"`
 	// Reason is a stable code for Status ("" only for pass).
 	Reason Reason `json:"reason,omitempty"`
-	// Detail is a sentence for people saying what happened.
+	// Detail is a sentence for people saying what happened, which Reason
+	// does not already say: "~all matched in the record of example.org",
+	// "example.org TXT: no DNS server answered (connection refused)".
 	Detail string `json:"detail,omitempty"`
 	// Explanation is the expanded exp= text (or DefaultExplanation) for fail.
 	Explanation string `json:"explanation,omitempty"`
@@ -364,7 +366,7 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 	res.Err = o.err
 	res.Reason = ReasonFor(o.err)
 	if o.err != nil {
-		res.Detail = strings.TrimPrefix(o.err.Error(), "spf: ")
+		res.Detail = detailOf(o.err)
 	}
 	if o.status == StatusFail {
 		res.Explanation = e.explanation(o)
@@ -375,7 +377,7 @@ func (c *Checker) CheckHost(ctx context.Context, ip netip.Addr, domain, sender, 
 
 func (r *Result) setError(s Status, err error) {
 	r.Status, r.Err, r.Reason = s, err, ReasonFor(err)
-	r.Detail = strings.TrimPrefix(err.Error(), "spf: ")
+	r.Detail = detailOf(err)
 }
 
 func orDefault(n, def int) int {
