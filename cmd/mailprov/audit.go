@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -29,7 +31,7 @@ type dnsFlags struct {
 }
 
 func (d *dnsFlags) register(fs *flag.FlagSet, snapshots bool) {
-	fs.Var(&d.servers, "dns", "DNS server `HOST:PORT` to ask (repeatable; default: /etc/resolv.conf)")
+	fs.Var(&d.servers, "dns", "DNS server `HOST[:PORT]` to ask, port 53 by default, IPv6 as [::1]:53 (repeatable; default: /etc/resolv.conf)")
 	fs.DurationVar(&d.timeout, "dns-timeout", 2*time.Second, "timeout of one DNS try")
 	if snapshots {
 		fs.StringVar(&d.record, "record", "", "write every DNS answer seen to `FILE` (a snapshot)")
@@ -37,24 +39,90 @@ func (d *dnsFlags) register(fs *flag.FlagSet, snapshots bool) {
 	}
 }
 
-func (d *dnsFlags) resolver() (dns.Resolver, *dns.Recorder, error) {
+// resolver checks the DNS flags and builds the resolver. A bad flag is a
+// usage error; a snapshot that cannot be read is returned as err.
+func (d *dnsFlags) resolver(ctx context.Context) (r dns.Resolver, rec *dns.Recorder, usage string, err error) {
 	if d.record != "" && d.snapshot != "" {
-		return nil, nil, errors.New("--record and --snapshot exclude each other")
+		return nil, nil, "--record and --snapshot exclude each other", nil
 	}
-	return dns.NewResolver(dns.Options{
-		Servers:      d.servers,
+	if d.timeout <= 0 {
+		return nil, nil, fmt.Sprintf("--dns-timeout %v: want a positive duration", d.timeout), nil
+	}
+	var servers []string
+	if len(d.servers) > 0 && d.snapshot == "" {
+		// A server name is looked up once, now, within a few tries' time.
+		rctx, cancel := context.WithTimeout(ctx, 2*d.timeout)
+		servers, err = dns.ResolveServers(rctx, d.servers)
+		cancel()
+		if err != nil {
+			return nil, nil, "--dns: " + strings.TrimPrefix(err.Error(), "dns: "), nil
+		}
+	}
+	r, rec, err = dns.NewResolver(dns.Options{
+		Servers:      servers,
 		Timeout:      d.timeout,
 		SnapshotPath: d.snapshot,
 		Record:       d.record != "",
 	})
+	return r, rec, "", err
+}
+
+// recordFile is the --record file, opened before the audit so that a path
+// that cannot be written fails at once. It is truncated and written only
+// at the end; if it did not exist and the audit stops early, it is removed.
+type recordFile struct {
+	f       *os.File
+	created bool
+}
+
+func openRecordFile(path string) (*recordFile, error) {
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &recordFile{f: f, created: errors.Is(statErr, os.ErrNotExist)}, nil
+}
+
+// save replaces the file's content with what rec has recorded.
+func (r *recordFile) save(rec *dns.Recorder) error {
+	err := r.f.Truncate(0)
+	if err == nil {
+		w := bufio.NewWriter(r.f)
+		if _, err = rec.WriteTo(w); err == nil {
+			err = w.Flush()
+		}
+	}
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// fileErr reports that the file of a flag cannot be used.
+func fileErr(e *env, fs *flag.FlagSet, flagName string, err error) int {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	fmt.Fprintf(e.stderr, "mailprov %s: %s %v\n", fs.Name(), flagName, err)
+	return exitBadInput
+}
+
+// abandon closes the file, and removes it if the audit created it.
+func (r *recordFile) abandon() {
+	r.f.Close()
+	if r.created {
+		os.Remove(r.f.Name())
+	}
 }
 
 func cmdAudit(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	asJSON := fs.Bool("json", false, "print the report as JSON (JSON Lines for several messages)")
+	asJSON := fs.Bool("json", false, "print the report as JSON (JSON Lines for several messages); excludes --authres")
 	at := fs.String("at", "", "verify as of `TIME`: RFC 3339, Unix seconds, or \"message\" for each message's Date")
-	authresID := fs.String("authres", "", "print only an Authentication-Results field for `AUTHSERV-ID` per message")
+	authresID := fs.String("authres", "", "print only an Authentication-Results field for `AUTHSERV-ID` per message; excludes --json")
 	workers := fs.Int("workers", 8, "messages audited concurrently")
 	timeout := fs.Duration("timeout", audit.DefaultTimeout, "time limit for one message's checks")
 	var trusted stringList
@@ -66,18 +134,36 @@ func cmdAudit(ctx context.Context, e *env, args []string) int {
 		return exitBadInput
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return exitBadInput
+		return usageErr(e, fs, "no FILE given (\"-\" reads standard input)")
+	}
+	authres := isSet(fs, "authres")
+	switch {
+	case authres && *asJSON:
+		return usageErr(e, fs, "--json and --authres exclude each other")
+	case authres && !validAuthservID(*authresID):
+		return usageErr(e, fs, "--authres %q: want an RFC 8601 authserv-id, such as mx.example.net (a token, or a quoted-string without \";\" or white space)", *authresID)
+	case *workers < 1:
+		return usageErr(e, fs, "--workers %d: want 1 or more", *workers)
+	case *timeout <= 0:
+		return usageErr(e, fs, "--timeout %v: want a positive duration", *timeout)
 	}
 	asOf, messageDate, err := audit.ParseAsOf(*at)
 	if err != nil {
-		reportErr(e, err)
-		return exitBadInput
+		return usageErr(e, fs, "--at: %s", strings.TrimPrefix(err.Error(), "audit: "))
 	}
-	resolver, rec, err := df.resolver()
+	resolver, rec, usage, err := df.resolver(ctx)
+	if usage != "" {
+		return usageErr(e, fs, "%s", usage)
+	}
 	if err != nil {
 		reportErr(e, err)
 		return exitBadInput
+	}
+	var recFile *recordFile
+	if rec != nil {
+		if recFile, err = openRecordFile(df.record); err != nil {
+			return fileErr(e, fs, "--record", err)
+		}
 	}
 	a := &audit.Auditor{
 		Resolver:         resolver,
@@ -103,20 +189,22 @@ func cmdAudit(ctx context.Context, e *env, args []string) int {
 		if !r.Verdict.Authentic && code == exitOK {
 			code = exitNotAuth
 		}
-		if *authresID != "" {
+		if authres {
 			_, err := fmt.Fprintf(e.stdout, "Authentication-Results: %s\n", audit.AuthenticationResults(*authresID, r))
 			return err
 		}
 		return emit(e, r, *asJSON, many || r.Source.Kind == headers.SourceMbox)
 	})
 	if err != nil {
+		if recFile != nil {
+			recFile.abandon()
+		}
 		reportErr(e, err)
 		return exitBadInput
 	}
-	if rec != nil {
-		if err := rec.Save(df.record); err != nil {
-			reportErr(e, err)
-			return exitBadInput
+	if recFile != nil {
+		if err := recFile.save(rec); err != nil {
+			return fileErr(e, fs, "--record", err)
 		}
 	}
 	return code
@@ -129,23 +217,29 @@ func cmdSPF(ctx context.Context, e *env, args []string) int {
 	ip := fs.String("ip", "", "SMTP client `IP` address (required)")
 	mailFrom := fs.String("mail-from", "", "envelope sender `ADDR`; empty uses postmaster@HELO")
 	helo := fs.String("helo", "", "HELO/EHLO `NAME`")
-	receiver := fs.String("receiver", "", "receiving host, for %{r} and the Received-SPF field")
+	receiver := fs.String("receiver", "", "receiving `HOST`, for %{r} and the Received-SPF and Authentication-Results fields")
 	var df dnsFlags
 	df.register(fs, false)
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return exitBadInput
 	}
-	if len(rest) > 0 || *ip == "" {
-		fs.Usage()
-		return exitBadInput
+	switch {
+	case len(rest) > 0:
+		return usageErr(e, fs, "unexpected argument %q (spf takes flags only)", rest[0])
+	case *ip == "":
+		return usageErr(e, fs, "--ip is required")
+	case *receiver != "" && !validAuthservID(*receiver):
+		return usageErr(e, fs, "--receiver %q: want a host name, such as mx.example.net", *receiver)
 	}
 	q, err := audit.SPFQuery(*ip, *mailFrom, *helo)
 	if err != nil {
-		reportErr(e, err)
-		return exitBadInput
+		return usageErr(e, fs, "--ip %q is not an IP address", *ip)
 	}
-	resolver, _, err := df.resolver()
+	resolver, _, usage, err := df.resolver(ctx)
+	if usage != "" {
+		return usageErr(e, fs, "%s", usage)
+	}
 	if err != nil {
 		reportErr(e, err)
 		return exitBadInput
@@ -164,4 +258,45 @@ func cmdSPF(ctx context.Context, e *env, args []string) int {
 		return exitNotAuth
 	}
 	return exitOK
+}
+
+// isSet reports whether the flag was given on the command line, even as "".
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// validAuthservID reports whether s may stand as the authserv-id of an
+// Authentication-Results field (RFC 8601 section 2.2: a value, that is an
+// RFC 2045 token or a quoted-string), and also contains no ";", white
+// space, control or non-ASCII character, which naive readers of the field
+// would split on or choke on.
+func validAuthservID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	if s[0] != '"' {
+		return !strings.ContainsAny(s, `()<>@,;:\"/[]?=`) // RFC 2045 tspecials
+	}
+	if len(s) < 3 || s[len(s)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		switch s[i] {
+		case '\\':
+			i++ // a quoted-pair; it may not escape the closing quote
+			if i == len(s)-1 {
+				return false
+			}
+		case '"':
+			return false
+		}
+	}
+	return true
 }

@@ -78,9 +78,10 @@ func messages(ctx context.Context, e *env, names []string, ch chan<- audit.Item)
 }
 
 // useColor reports whether output to w should be coloured: a terminal,
-// and NO_COLOR unset (https://no-color.org).
+// and no NO_COLOR with a value (https://no-color.org: an empty NO_COLOR
+// does not count).
 func useColor(w io.Writer) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	if os.Getenv("NO_COLOR") != "" {
 		return false
 	}
 	f, ok := w.(*os.File)
@@ -89,6 +90,14 @@ func useColor(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0 && os.Getenv("TERM") != "dumb"
+}
+
+// usageErr reports a usage error of the command fs parses, and where to
+// find its flags; it returns the exit status for bad usage.
+func usageErr(e *env, fs *flag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "mailprov %s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
+	fmt.Fprintf(e.stderr, "Run \"mailprov %s -h\" for its flags.\n", fs.Name())
+	return exitBadInput
 }
 
 func reportErr(e *env, err error) {

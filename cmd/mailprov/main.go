@@ -4,9 +4,11 @@
 // Usage:
 //
 //	mailprov parse [--json] FILE|-...
-//	mailprov audit [--json] [--dns HOST:PORT] [--at RFC3339|unix|message]
-//	               [--record F | --snapshot F] [--authres ID] FILE|-...
-//	mailprov spf   [--json] [--dns HOST:PORT] --ip IP --mail-from ADDR [--helo NAME]
+//	mailprov audit [--json | --authres AUTHSERV-ID] [--at RFC3339|unix|message]
+//	               [--dns HOST[:PORT]]... [--dns-timeout D] [--record FILE | --snapshot FILE]
+//	               [--trusted HOST]... [--workers N] [--timeout D] FILE|-...
+//	mailprov spf   [--json] [--dns HOST[:PORT]]... [--dns-timeout D] --ip IP
+//	               --mail-from ADDR [--helo NAME] [--receiver HOST]
 //
 // FILE is a raw RFC 5322 message, an mbox file, or a Patchwork API patch
 // object (JSON); the kind is detected from the content. "-" reads
@@ -69,11 +71,15 @@ type env struct {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   mailprov parse [--json] FILE|-...
-  mailprov audit [--json] [--dns HOST:PORT] [--at RFC3339|unix|message]
-                 [--record FILE | --snapshot FILE] [--authres AUTHSERV-ID] FILE|-...
-  mailprov spf   [--json] [--dns HOST:PORT] --ip IP --mail-from ADDR [--helo NAME]
+  mailprov audit [--json | --authres AUTHSERV-ID] [--at RFC3339|unix|message]
+                 [--dns HOST[:PORT]]... [--dns-timeout D] [--record FILE | --snapshot FILE]
+                 [--trusted HOST]... [--workers N] [--timeout D] FILE|-...
+  mailprov spf   [--json] [--dns HOST[:PORT]]... [--dns-timeout D] --ip IP
+                 --mail-from ADDR [--helo NAME] [--receiver HOST]
 
 FILE is a raw message, an mbox, or a Patchwork API patch (JSON); "-" is stdin.
+--json prints the full report as JSON; --authres prints only an
+Authentication-Results field per message; the two exclude each other.
 Run "mailprov COMMAND -h" for the flags of a command.
 `)
 }

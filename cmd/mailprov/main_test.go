@@ -196,3 +196,141 @@ func TestRecordReplay(t *testing.T) {
 		assert.Equal(t, as[k], bs[k], "spf."+k)
 	}
 }
+
+// TestUsageErrors: bad flags fail at once with exit status 2, a message
+// naming the command and the flag, and no report.
+func TestUsageErrors(t *testing.T) {
+	srv := dnstest.NewServerFile(t, "../../testdata/dns/sample.zone")
+	snap := "../../testdata/dns/2221996.snapshot"
+	missingDir := filepath.Join(t.TempDir(), "missing", "x.snapshot")
+	tests := []struct {
+		args []string
+		want string // in stderr
+	}{
+		0:  {[]string{"audit", "--dns", "x:y:z", sample}, `mailprov audit: --dns: bad server address "x:y:z"`},
+		1:  {[]string{"audit", "--dns", "notahost.invalid", sample}, `mailprov audit: --dns: cannot resolve server name "notahost.invalid"`},
+		2:  {[]string{"audit", "--dns", "1.2.3.999", sample}, `bad server address "1.2.3.999"`},
+		3:  {[]string{"audit", "--dns", "127.0.0.1:0", sample}, `bad server address "127.0.0.1:0"`},
+		4:  {[]string{"spf", "--dns", "x:y:z", "--ip", "192.0.2.1", "--mail-from", "a@example.org"}, `mailprov spf: --dns: bad server address "x:y:z"`},
+		5:  {[]string{"audit", "--authres", "", "--snapshot", snap, sample}, `mailprov audit: --authres "": want an RFC 8601 authserv-id`},
+		6:  {[]string{"audit", "--authres", "bad id;x", "--snapshot", snap, sample}, `--authres "bad id;x"`},
+		7:  {[]string{"audit", "--authres", "a;b", "--snapshot", snap, sample}, `--authres "a;b"`},
+		8:  {[]string{"audit", "--authres", "mx\texample", "--snapshot", snap, sample}, `want an RFC 8601 authserv-id`},
+		9:  {[]string{"audit", "--authres", `"open`, "--snapshot", snap, sample}, `want an RFC 8601 authserv-id`},
+		10: {[]string{"audit", "--authres", "mx/1", "--snapshot", snap, sample}, `want an RFC 8601 authserv-id`},
+		11: {[]string{"audit", "--json", "--authres", "mx.example.net", "--snapshot", snap, sample}, "--json and --authres exclude each other"},
+		12: {[]string{"audit", "--workers", "0", "--snapshot", snap, sample}, "--workers 0"},
+		13: {[]string{"audit", "--record", missingDir, "--dns", srv.Addr(), sample}, "mailprov audit: --record " + missingDir + ": no such file or directory"},
+		14: {[]string{"spf", "--ip", "1.2.3.999", "--mail-from", "a@example.org"}, `mailprov spf: --ip "1.2.3.999" is not an IP address`},
+		15: {[]string{"spf", "--mail-from", "a@example.org"}, "mailprov spf: --ip is required"},
+		16: {[]string{"spf", "--ip", "192.0.2.1", "--receiver", "mx;x"}, `mailprov spf: --receiver "mx;x"`},
+		17: {[]string{"parse"}, "mailprov parse: no FILE given"},
+		18: {[]string{"audit", "--at", "yesterday-ish", sample}, "mailprov audit: --at:"},
+	}
+	for i, tt := range tests {
+		code, out, stderr := runCLI(t, "", tt.args...)
+		assert.Equal(t, exitBadInput, code, "%d: %v", i, tt.args)
+		assert.Contains(t, stderr, tt.want, "%d", i)
+		assert.Empty(t, out, "%d: no report on a usage error", i)
+		assert.NotContains(t, stderr, "Usage of", "%d: a message, not the flag list", i)
+	}
+	assert.Zero(t, srv.Queries(), "--record to a bad path fails before any lookup")
+	assert.NoFileExists(t, missingDir)
+}
+
+// TestAuthresID: an authserv-id is a token or a quoted-string.
+func TestAuthresID(t *testing.T) {
+	for i, id := range []string{"mx.example.net", `"mx@example.net"`, `"a\"b"`, "x-1_2"} {
+		code, out, stderr := runCLI(t, "", "audit", "--authres", id, "--snapshot", "../../testdata/dns/2221996.snapshot", sample)
+		require.Equal(t, exitOK, code, "%d: %s", i, stderr)
+		assert.True(t, strings.HasPrefix(out, "Authentication-Results: "+id+"; dkim="), "%d: %s", i, out)
+	}
+}
+
+// TestUsageText: the top-level usage names every flag of audit and spf.
+func TestUsageText(t *testing.T) {
+	code, out, _ := runCLI(t, "", "help")
+	require.Equal(t, exitOK, code)
+	for _, f := range []string{"--json", "--authres", "--at", "--dns", "--dns-timeout", "--record", "--snapshot",
+		"--trusted", "--workers", "--timeout", "--ip", "--mail-from", "--helo", "--receiver"} {
+		assert.Contains(t, out, f+" ", f)
+	}
+	assert.Contains(t, out, "exclude each other", "--json with --authres is explained")
+}
+
+// TestUnreachableDNS: a --dns server where nothing listens gives
+// temperror in bounded time, reported as no server answering (not
+// SERVFAIL), with no socket addresses in the report or in the
+// Authentication-Results and Received-SPF fields.
+func TestUnreachableDNS(t *testing.T) {
+	closed := dnstest.ClosedAddr(t)
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		0: {[]string{"audit", "--dns", closed, sample},
+			[]string{"DMARC  temperror for gmail.com; ", "_dmarc.gmail.com TXT: no DNS server answered (connection refused)", "failed: unreachable"}},
+		1: {[]string{"audit", "--json", "--dns", closed, sample},
+			[]string{`"result": "unreachable"`}},
+		2: {[]string{"audit", "--authres", "mx.example.net", "--dns", closed, sample},
+			[]string{"Authentication-Results: mx.example.net; dkim=temperror reason=dns_error"}},
+		3: {[]string{"spf", "--dns", closed, "--ip", "192.0.2.1", "--mail-from", "a@example.org"},
+			[]string{"reason:      dns_error: example.org TXT: no DNS server answered (connection refused)\n",
+				"Received-SPF: temperror (mailprov: error in processing during lookup of a@example.org: example.org TXT: no DNS server answered \\(connection refused\\))",
+				`Authentication-Results: mailprov; spf=temperror reason="example.org TXT: no DNS server answered (connection refused)"`}},
+	}
+	for i, tt := range tests {
+		start := time.Now()
+		code, out, stderr := runCLI(t, "", tt.args...)
+		assert.Less(t, time.Since(start), 10*time.Second, "%d", i)
+		require.Equal(t, exitNotAuth, code, "%d: %s", i, stderr)
+		for _, w := range tt.want {
+			assert.Contains(t, out, w, "%d", i)
+		}
+		assert.NotContains(t, out, "servfail", "%d", i)
+		assert.NotContains(t, out, "127.0.0.1", "%d: no socket addresses", i)
+	}
+}
+
+// TestRecordReplaces: --record replaces an existing, longer file.
+func TestRecordReplaces(t *testing.T) {
+	srv := dnstest.NewServerFile(t, "../../testdata/dns/sample.zone")
+	snap := filepath.Join(t.TempDir(), "audit.snapshot")
+	require.NoError(t, os.WriteFile(snap, bytes.Repeat([]byte("stale\n"), 100_000), 0o644))
+	code, _, stderr := runCLI(t, "", "audit", "--dns", srv.Addr(), "--record", snap, sample)
+	require.Equal(t, exitOK, code, stderr)
+	b, err := os.ReadFile(snap)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "stale")
+	code, out, stderr := runCLI(t, "", "audit", "--snapshot", snap, sample)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "AUTHENTIC [verified]")
+}
+
+// TestNoColor: NO_COLOR turns colour off only when it has a value
+// (https://no-color.org); /dev/null stands in for a terminal, being a
+// character device.
+func TestNoColor(t *testing.T) {
+	tty, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer tty.Close()
+	t.Setenv("TERM", "xterm")
+	tests := []struct {
+		value string
+		set   bool
+		color bool
+	}{
+		0: {"", false, true},
+		1: {"", true, true},
+		2: {"1", true, false},
+		3: {"0", true, false}, // any value
+	}
+	for i, tt := range tests {
+		t.Setenv("NO_COLOR", tt.value)
+		if !tt.set {
+			os.Unsetenv("NO_COLOR")
+		}
+		assert.Equal(t, tt.color, useColor(tty), "%d", i)
+	}
+	assert.False(t, useColor(&bytes.Buffer{}), "not a terminal")
+}

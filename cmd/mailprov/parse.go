@@ -18,8 +18,7 @@ func cmdParse(ctx context.Context, e *env, args []string) int {
 		return exitBadInput
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return exitBadInput
+		return usageErr(e, fs, "no FILE given (\"-\" reads standard input)")
 	}
 	ch := make(chan audit.Item)
 	go messages(ctx, e, files, ch)
