@@ -15,7 +15,7 @@ import (
 func SPFQuery(ip, mailFrom, helo string) (spf.Query, error) {
 	addr, err := netip.ParseAddr(strings.Trim(ip, "[]"))
 	if err != nil {
-		return spf.Query{}, fmt.Errorf("audit: bad IP address %q", ip)
+		return spf.Query{}, fmt.Errorf("bad IP address %q", ip)
 	}
 	return spf.Query{IP: addr.Unmap(), MailFrom: strings.Trim(mailFrom, "<>"), HELO: helo}, nil
 }

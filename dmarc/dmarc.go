@@ -197,7 +197,7 @@ func (c *Checker) Check(ctx context.Context, fromDomain string, dkim []DKIMInput
 		return failWith(res, StatusPermerror, ReasonNoPolicy, err)
 	case err != nil:
 		res.RecordDomain = ""
-		return failWith(res, StatusTemperror, ReasonDNSError, fmt.Errorf("dmarc: looking up policy: %w", err))
+		return failWith(res, StatusTemperror, ReasonDNSError, &lookupError{err})
 	case rec == nil:
 		res.RecordDomain = ""
 		return failWith(res, StatusNone, ReasonNoRecord,
@@ -279,3 +279,18 @@ func failWith(res Result, s Status, reason Reason, err error) Result {
 	res.Status, res.Reason, res.Err, res.Detail = s, reason, err, err.Error()
 	return res
 }
+
+// lookupError is a failed policy lookup. Its text says what failed once,
+// without a resolver's socket addresses: it goes into reports and
+// Authentication-Results fields.
+type lookupError struct{ err error }
+
+func (e *lookupError) Error() string {
+	var de *dns.Error
+	if errors.As(e.err, &de) {
+		return "dmarc: policy lookup: " + de.Reason()
+	}
+	return "dmarc: policy lookup: " + e.err.Error()
+}
+
+func (e *lookupError) Unwrap() error { return e.err }

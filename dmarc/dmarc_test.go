@@ -195,6 +195,24 @@ func TestCheckTimeout(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
+// TestCheckUnreachable: the detail of a failed policy lookup says what
+// failed, once, without the resolver's socket addresses (it goes into
+// reports and Authentication-Results reason= text).
+func TestCheckUnreachable(t *testing.T) {
+	addr := dnstest.ClosedAddr(t)
+	c := &Checker{Resolver: &dns.Client{Servers: []string{addr}, Timeout: time.Second, Attempts: 1}}
+	res := c.Check(context.Background(), "example.org", nil, SPFInput{})
+	assert.Equal(t, StatusTemperror, res.Status)
+	assert.Equal(t, ReasonDNSError, res.Reason)
+	assert.Contains(t, res.Detail, "no DNS server answered")
+	assert.NotContains(t, res.Detail, "dns: ", "one prefix, not dmarc: ... dns: ...")
+	assert.NotContains(t, res.Detail, addr)
+	assert.NotContains(t, res.Detail, "127.0.0.1")
+	var de *dns.Error
+	require.ErrorAs(t, res.Err, &de, "the dns.Error stays reachable")
+	assert.Equal(t, dns.KindUnreachable, de.Kind)
+}
+
 func TestCheckFrom(t *testing.T) {
 	c := newChecker(t)
 	tests := []struct {
