@@ -136,8 +136,11 @@ var (
 
 // Error describes a failed lookup.
 type Error struct {
+	// Name is the name asked, fully qualified; Type its type
+	// (mdns.TypeTXT etc.).
 	Name string
 	Type uint16
+	// Kind says how the lookup failed.
 	Kind ErrorKind
 	// Server is the server that answered, if any.
 	Server string

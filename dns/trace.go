@@ -10,16 +10,22 @@ import (
 // Lookup records one DNS question a verdict rests on, for reports and
 // traces: what was asked, what came back, and when.
 type Lookup struct {
+	// Name is the name asked, fully qualified; Type its type ("TXT").
 	Name string `json:"name"`
 	Type string `json:"type"`
 	// Result is "ok", or the failure kind ("nxdomain", "nodata",
 	// "servfail", "timeout", "unreachable", ...).
 	Result string `json:"result"`
 	// Records are the answer records in presentation form.
-	Records   []string  `json:"records,omitempty"`
-	TTL       uint32    `json:"ttl,omitempty"`
-	Authentic bool      `json:"authentic,omitempty"`
-	Time      time.Time `json:"time,omitzero"`
+	Records []string `json:"records,omitempty"`
+	// TTL is the answer's smallest TTL in seconds (for a negative answer,
+	// its negative-caching TTL).
+	TTL uint32 `json:"ttl,omitempty"`
+	// Authentic is the answer's AD bit: the resolver validated it with
+	// DNSSEC.
+	Authentic bool `json:"authentic,omitempty"`
+	// Time is when the answer was received (recorded, for a snapshot).
+	Time time.Time `json:"time,omitzero"`
 }
 
 // NewLookup builds the trace entry for a question and what the resolver
