@@ -201,7 +201,7 @@ func (g *pwGroup) candidateLabel(ending string) string {
 // ending encodes text and then a list's footer (with what separates it)
 // as an ending of g; ok is false when the charset cannot hold them.
 func (g *pwGroup) ending(text, footer string) ([]byte, bool) {
-	return g.enc.encodeEnd(g.carry, g.rest+text, footer)
+	return g.enc.encodeEnd(g.carry, g.rest, text, footer)
 }
 
 // footerSeps are what may stand between the body and a list's footer:
@@ -210,7 +210,18 @@ func (g *pwGroup) ending(text, footer string) ([]byte, bool) {
 // whose trailing blank line a list kept and added to, and three).
 var footerSeps = [...]pwText{{`+"\n"+`, "\n"}, {"+", ""}, {`+"\n\n"+`, "\n\n"}, {`+"\n\n\n"+`, "\n\n\n"}}
 
+// maxKeptSig bounds a "-- " signature kept in content: a longer tail is
+// taken as content, not copied into every ending.
+const maxKeptSig = 4 << 10
+
 // newPWPlan builds the candidates of m. It never returns nil.
+//
+// Building is bounded as hashing is (maxPWHashWork): the groups' prefixes
+// and endings, each ending counted with pwEndingCost, are built in order of
+// precedence until the next one would not fit, so the plan holds what one
+// search (one canonicalization, hash and l=) can hash of it, and its
+// memory and work are bounded by the budget, not by the input times the
+// number of endings.
 func newPWPlan(m *headers.Message) *pwPlan {
 	plan := &pwPlan{}
 	if m == nil || m.Patchwork == nil {
@@ -227,18 +238,18 @@ func newPWPlan(m *headers.Message) *pwPlan {
 	if !pw.HasDiff {
 		diff = ""
 	}
+	if len(content)+len(diff) > maxPWHashWork {
+		// Not one candidate could be hashed.
+		plan.noBuild = pwWhyHashLimit
+		return plan
+	}
 	plan.looksGit = pwLooksGit(content, diff, pw.HasDiff)
 	plan.cover = diff == "" && pwDiffstatEnd(content)
 
-	// A "-- " line left in content (CRLF mail) is the signature itself.
+	// A "-- " line left in content (CRLF mail) is the signature itself,
+	// unless what follows it is too long to be one.
 	var sigs []pwText
-	if i := pwLineIndex(content, "-- "); i >= 0 {
-		sig := content[i:]
-		head := strings.TrimRight(content[:i], "\n")
-		if diff == "" && len(head) < i {
-			// The blank lines before the signature are kept too.
-			sig = content[len(head)+1:i] + sig
-		}
+	if sig, head, ok := pwKeptSig(content, diff); ok {
 		content = head
 		sigs = append(sigs, pwText{"sig(kept)", sig + "\n"})
 		if j := pwFooterIndex(sig); j > 0 {
@@ -292,49 +303,103 @@ func newPWPlan(m *headers.Message) *pwPlan {
 		}
 	}
 
-	total := 0
+	// left is what the budget still allows; each piece is checked against
+	// it before it is built, by the least it can take on the wire.
+	left := maxPWHashWork
 	for _, lay := range pwLayouts(content, diff, plan.looksGit, enc.cte == "quoted-printable") {
-		text := lay.text
+		if enc.minWire(lay.size())+pwEndingCost > left {
+			plan.dropped = true
+			return plan
+		}
+		text := lay.text()
 		// The prefix ends before the text's last line, so that the
 		// encoders' end-of-text rules only ever see the endings.
 		cut := strings.LastIndexByte(strings.TrimRight(text, "\r\n"), '\n') + 1
 		for _, v := range enc.variants() {
+			if enc.minWire(cut)+pwEndingCost > left {
+				plan.dropped = true
+				return plan
+			}
 			prefix, carry, ok := v.encodeShared(text[:cut])
 			if !ok {
 				continue
 			}
 			g := pwGroup{label: lay.label, enc: v, prefix: prefix, carry: carry, rest: text[cut:], sweep: sweep && v.git && lay.git}
-			size := len(prefix)
+			used, full := len(prefix), false
 			for _, e := range ends {
-				if body, ok := g.ending(e.text, e.footer); ok {
-					g.endings = append(g.endings, pwEnding{e.label, body})
-					size += len(body)
+				if used+enc.minWire(len(g.rest)+len(e.text)+len(e.footer))+pwEndingCost > left {
+					full = true
+					break
 				}
+				body, ok := g.ending(e.text, e.footer)
+				if !ok {
+					continue
+				}
+				if used+len(body)+pwEndingCost > left {
+					full = true
+					break
+				}
+				g.endings = append(g.endings, pwEnding{e.label, body})
+				used += len(body) + pwEndingCost
 			}
-			if len(g.endings) == 0 {
-				// The charset cannot hold the text's end.
-				continue
+			if len(g.endings) > 0 {
+				left -= used
+				plan.groups = append(plan.groups, g)
 			}
-			if total+size > maxCandidateBytes {
+			if full {
 				plan.dropped = true
-				continue
+				return plan
 			}
-			total += size
-			plan.groups = append(plan.groups, g)
 		}
 	}
 	return plan
 }
 
-// pwLayout is a text content and diff may have come from, before the
-// signature. git is true for the layouts git format-patch writes.
-type pwLayout struct {
-	label, text string
-	git         bool
+// pwKeptSig finds a "-- " line left in content: sig is the signature from
+// it to the end (with the blank lines before it, in a mail without a
+// diff) and head the content before it. ok is false when there is none,
+// or when sig is longer than maxKeptSig.
+func pwKeptSig(content, diff string) (sig, head string, ok bool) {
+	i := pwLineIndex(content, "-- ")
+	if i < 0 || len(content)-i > maxKeptSig {
+		return "", "", false
+	}
+	sig = content[i:]
+	head = strings.TrimRight(content[:i], "\n")
+	if diff == "" && len(head) < i {
+		// The blank lines before the signature are kept too.
+		sig = content[len(head)+1:i] + sig
+	}
+	if len(sig) > maxKeptSig {
+		return "", "", false
+	}
+	return sig, head, true
 }
 
+// pwLayout is a text content and diff may have come from, before the
+// signature: its parts, joined. git is true for the layouts git
+// format-patch writes.
+type pwLayout struct {
+	label string
+	parts [6]string
+	git   bool
+}
+
+// size is the length of l's text.
+func (l *pwLayout) size() int {
+	n := 0
+	for _, p := range l.parts {
+		n += len(p)
+	}
+	return n
+}
+
+// text joins l's parts.
+func (l *pwLayout) text() string { return strings.Join(l.parts[:], "") }
+
 // pwLayouts returns the texts content and diff may have come from, before
-// the signature, most likely first.
+// the signature, most likely first; a text is built only when its
+// layout's text method is called.
 //
 // For a patch: the separator between content and diff ("\n\n", the blank
 // line git writes after the diffstat, then "\n"), and where the text from
@@ -357,7 +422,7 @@ type pwLayout struct {
 func pwLayouts(content, diff string, looksGit, qp bool) []pwLayout {
 	var out []pwLayout
 	if diff == "" {
-		out = append(out, pwLayout{`content+"\n"`, content + "\n", true})
+		out = append(out, pwLayout{`content+"\n"`, [6]string{content, "\n"}, true})
 		if looksGit || content == "" {
 			return out
 		}
@@ -366,11 +431,11 @@ func pwLayouts(content, diff string, looksGit, qp bool) []pwLayout {
 		quoteOnly := strings.Trim(last, ">") == ""
 		if quoteOnly {
 			trails = append(trails, " \n")
-			out = append(out, pwLayout{`content+" \n"`, content + " \n", false})
+			out = append(out, pwLayout{`content+" \n"`, [6]string{content, " \n"}, false})
 		}
 		for _, lead := range []string{"\n", "\n\n"} {
 			for _, trail := range trails {
-				out = append(out, pwLayout{strconv.Quote(lead) + "+content+" + strconv.Quote(trail), lead + content + trail, false})
+				out = append(out, pwLayout{strconv.Quote(lead) + "+content+" + strconv.Quote(trail), [6]string{lead, content, trail}, false})
 			}
 		}
 		if !qp {
@@ -387,7 +452,7 @@ func pwLayouts(content, diff string, looksGit, qp bool) []pwLayout {
 				if lead != "" {
 					label = strconv.Quote(lead) + "+" + label
 				}
-				out = append(out, pwLayout{label, lead + content + trail, false})
+				out = append(out, pwLayout{label, [6]string{lead, content, trail}, false})
 			}
 		}
 		return out
@@ -412,18 +477,12 @@ func pwLayouts(content, diff string, looksGit, qp bool) []pwLayout {
 	}
 	for _, sep := range seps {
 		for _, lay := range layouts {
-			var b strings.Builder
-			b.Grow(len(content) + len(diff) + 8)
-			b.WriteString(lay.head)
-			b.WriteString(sep)
-			b.WriteString(diff)
+			parts := [6]string{lay.head, sep, diff}
 			if lay.label != "" {
-				b.WriteString("\n")
-				b.WriteString(lay.tail)
-				b.WriteString("\n")
+				parts[3], parts[4], parts[5] = "\n", lay.tail, "\n"
 			}
 			// git writes a blank line between the diffstat and the diff.
-			out = append(out, pwLayout{pwLabel(content, sep, lay.label), b.String(), sep != "\n"})
+			out = append(out, pwLayout{pwLabel(content, sep, lay.label), parts, sep != "\n"})
 		}
 	}
 	return out
@@ -476,7 +535,9 @@ func pwFooterIndex(s string) int {
 
 // pwGitVersion returns the git version that git-send-email's X-Mailer
 // names ("git-send-email 2.49.0"), which git format-patch also wrote as
-// the body's signature, or "".
+// the body's signature, or "". A version is at most 64 characters of
+// letters, digits and ".+_-" (a developer build's is about 30); anything
+// else is not taken for one.
 func pwGitVersion(m *headers.Message) string {
 	v, ok := m.Get("X-Mailer")
 	if !ok {
@@ -487,8 +548,15 @@ func pwGitVersion(m *headers.Message) string {
 		return ""
 	}
 	rest = strings.TrimSpace(rest)
-	if rest == "" || strings.ContainsAny(rest, " \t\r\n") {
+	if rest == "" || len(rest) > 64 {
 		return ""
+	}
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == '+', c == '_', c == '-':
+		default:
+			return ""
+		}
 	}
 	return rest
 }
@@ -562,6 +630,19 @@ func pwEncoding(m *headers.Message) (e pwEnc, why string) {
 	return e, ""
 }
 
+// minWire is the fewest bytes n bytes of decoded text take on the wire,
+// which building checks before it encodes them: n in UTF-8 8bit mail, n/2
+// otherwise (ISO-8859-1 halves two-byte characters; quoted-printable and
+// base64 writers may drop the CR of CRLF). Only text ending in a run of
+// line breaks, which base64 endings drop, takes less; for such (hostile)
+// text building stops early, never late.
+func (e pwEnc) minWire(n int) int {
+	if e.cte == "" && e.charset == "" {
+		return n
+	}
+	return n / 2
+}
+
 // pwVariant is one way of writing decoded text on the wire.
 type pwVariant struct {
 	label  string
@@ -616,10 +697,22 @@ func (e pwEnc) variants() []pwVariant {
 
 // raw returns text in the body's charset.
 func (v pwVariant) raw(text string) ([]byte, bool) {
-	if v.latin1 {
-		return pwLatin1(text)
+	return v.appendRaw(nil, text)
+}
+
+// appendRaw appends texts to dst in the body's charset.
+func (v pwVariant) appendRaw(dst []byte, texts ...string) ([]byte, bool) {
+	for _, t := range texts {
+		if !v.latin1 {
+			dst = append(dst, t...)
+			continue
+		}
+		var ok bool
+		if dst, ok = pwAppendLatin1(dst, t); !ok {
+			return nil, false
+		}
 	}
-	return []byte(text), true
+	return dst, true
 }
 
 func (v pwVariant) base64() bool { return v.kind >= pwB64LF2 }
@@ -669,40 +762,38 @@ func (v pwVariant) encodeShared(s string) (wire, carry []byte, ok bool) {
 	return base64Lines(raw[:k]), raw[k:], true
 }
 
-// encodeEnd encodes the end of a body, t, after the carry encodeShared
-// left, followed by footer, text a list appended. A list decodes a base64
-// body, appends its footer with LF line ends whatever the body's, and
-// encodes the result again; every other encoding is line by line, so the
-// footer is encoded as the body is.
-func (v pwVariant) encodeEnd(carry []byte, t, footer string) ([]byte, bool) {
+// encodeEnd encodes the end of a body, rest+t, after the carry
+// encodeShared left, followed by footer, text a list appended. A list
+// decodes a base64 body, appends its footer with LF line ends whatever the
+// body's, and encodes the result again; every other encoding is line by
+// line, so the footer is encoded as the body is.
+func (v pwVariant) encodeEnd(carry []byte, rest, t, footer string) ([]byte, bool) {
 	if !v.base64() {
-		t += footer
+		raw, ok := v.appendRaw(make([]byte, 0, len(rest)+len(t)+len(footer)), rest, t, footer)
+		if !ok {
+			return nil, false
+		}
+		return v.lines(raw, len(carry) == 0), true
 	}
-	raw, ok := v.raw(t)
+	raw, ok := v.appendRaw(make([]byte, 0, len(rest)+len(t)+2), rest, t)
 	if !ok {
 		return nil, false
-	}
-	if !v.base64() {
-		return v.lines(raw, len(carry) == 0), true
 	}
 	foot, ok := v.raw(footer)
 	if !ok {
 		return nil, false
 	}
-	lf := strings.TrimRight(string(raw), "\r\n") + "\n"
-	var end string
+	raw = append(bytes.TrimRight(raw, "\r\n"), '\n')
 	switch v.kind {
 	case pwB64LF2:
-		end = lf + "\n"
-	case pwB64LF1:
-		end = lf
+		raw = append(raw, '\n')
 	case pwB64CRLF1:
-		end = pwToCRLF(lf)
-	default:
-		end = pwToCRLF(lf) + "\r\n"
+		raw = []byte(pwToCRLF(string(raw)))
+	case pwB64CRLF2:
+		raw = append([]byte(pwToCRLF(string(raw))), '\r', '\n')
 	}
-	b := make([]byte, 0, len(carry)+len(end)+len(foot))
-	return base64Lines(append(append(append(b, carry...), end...), foot...)), true
+	b := make([]byte, 0, len(carry)+len(raw)+len(foot))
+	return base64Lines(append(append(append(b, carry...), raw...), foot...)), true
 }
 
 // pwToCRLF turns every LF not preceded by CR into CRLF.
@@ -718,10 +809,9 @@ func pwToCRLF(s string) string {
 	return b.String()
 }
 
-// pwLatin1 encodes UTF-8 text as ISO-8859-1; ok is false if text has a
-// character outside it.
-func pwLatin1(s string) ([]byte, bool) {
-	out := make([]byte, 0, len(s))
+// pwAppendLatin1 appends UTF-8 text s to out as ISO-8859-1; ok is false
+// if s has a character outside it.
+func pwAppendLatin1(out []byte, s string) ([]byte, bool) {
 	for _, r := range s {
 		if r > 0xff || r == utf8.RuneError {
 			return nil, false

@@ -135,7 +135,10 @@ func TestPWSweepWithFooter(t *testing.T) {
 
 	// The bound on work stops the search and says so.
 	st = &run{m: m}
-	st.pw.work = maxPWHashWork - 4*pwEndingCost
+	st.matchBody(Simple, crypto.SHA256, 4, make([]byte, 32)) // another search: its own budget
+	s := newPWSums(st.pw.plan, Simple, crypto.SHA256, -1)
+	s.work = maxPWHashWork - 4*pwEndingCost
+	st.pw.sums = append(st.pw.sums, s)
 	mt = st.matchBody(Simple, crypto.SHA256, -1, make([]byte, 32))
 	require.False(t, mt.ok)
 	assert.True(t, mt.limited)
@@ -224,7 +227,7 @@ func checkPWSplit(t *testing.T, text, footer string) {
 			for _, v := range (pwEnc{cte: cte, charset: cs}).variants() {
 				want, ok := pwEncodeWhole(v, text, footer)
 				prefix, carry, ok1 := v.encodeShared(text[:cut])
-				end, ok2 := v.encodeEnd(carry, text[cut:], footer)
+				end, ok2 := v.encodeEnd(carry, text[cut:], "", footer)
 				if !ok {
 					if ok1 && ok2 {
 						t.Fatalf("%s %s: split encodes what the whole cannot", v.label, cs)

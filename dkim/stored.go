@@ -10,29 +10,40 @@ import (
 	"github.com/mailprov/mailprov/headers"
 )
 
-// maxVariantTries bounds how many combinations of re-spelled fields are
-// tried for one signature.
-const maxVariantTries = 256
+// Bounds on the re-spelled fields tried (tryVariants): combinations for
+// one signature, and RSA or Ed25519 verifications for one message, so that
+// a message with many signatures costs at most four searches.
+const (
+	maxVariantTries        = 256
+	maxVariantTriesMessage = 4 * maxVariantTries
+)
 
-// Bounds on the work of matching rebuilt bodies, for one message and all
-// its signatures together. Each body hashed costs its bytes (a group's
-// shared prefix once per canonicalization and hash, then each ending) plus
-// pwEndingCost for building the ending and restoring the hasher to the
-// prefix's state. 16 MiB is about 7,000 endings: BenchmarkBodyCandidates
-// measures the whole sweep of the sample at about 9 ms on one core, 1.3 µs
-// an ending.
+// Bounds on the work of matching rebuilt bodies. Each body hashed costs its
+// bytes (a group's shared prefix once, then each ending) plus pwEndingCost
+// for building the ending and restoring the hasher to the prefix's state.
+// Each combination of canonicalization, hash and l= searched has its own
+// budget of maxPWHashWork, so that one signature's failed search does not
+// decide another's result, and at most maxPWSearches combinations are
+// searched for one message. 16 MiB is about 7,000 endings:
+// BenchmarkBodyCandidates measures the whole sweep of the sample at about
+// 9 ms on one core, 1.3 µs an ending.
 const (
 	maxPWHashWork = 16 << 20
 	pwEndingCost  = 2048
+	maxPWSearches = 4
 )
 
 // pwState holds the rebuilt bodies of a Patchwork message, built once per
 // run, and the body hashes computed from them so far.
 type pwState struct {
 	plan *pwPlan
-	// work is what hashing has cost so far, against maxPWHashWork.
+	// work is what hashing has cost so far, all searches together (each
+	// search is bounded by its own pwSums.work).
 	work int64
 	sums []*pwSums
+	// variantTries counts the header verifications tryVariants made,
+	// against maxVariantTriesMessage.
+	variantTries int
 }
 
 // pwSums is the hashes of the candidates, in order, for one
@@ -41,17 +52,25 @@ type pwSums struct {
 	canon string
 	h     crypto.Hash
 	limit int64
+	// work is what this search's hashing has cost, against maxPWHashWork.
+	work int64
 	// bases[g] has hashed group g's prefix, and states[g] is its hash's
-	// saved state; each ending is hashed by work, restored to bases[g].
+	// saved state; each ending is hashed by hasher, restored to bases[g].
 	bases  []*BodyHasher
 	states [][]byte
-	work   *BodyHasher
-	sum    []byte // work's last hash
+	hasher *BodyHasher
+	sum    []byte // hasher's last hash
 	done   []pwSum
 	at     pwCursor
 	// exhausted: every candidate is in done; limited: hashing stopped at
 	// maxPWHashWork first.
 	exhausted, limited bool
+}
+
+// newPWSums starts the search of plan's bodies for one canonicalization,
+// hash and l=.
+func newPWSums(plan *pwPlan, canon string, h crypto.Hash, limit int64) *pwSums {
+	return &pwSums{canon: canon, h: h, limit: limit, bases: make([]*BodyHasher, len(plan.groups)), states: make([][]byte, len(plan.groups))}
 }
 
 // pwSum is a candidate's body hash (SHA-256, the one hash verified) and
@@ -76,9 +95,10 @@ type pwMatch struct {
 	label string
 	n     int64 // the canonical length of the body that matched
 	// tried is how many candidates were hashed; limited is true when the
-	// work bound stopped the search before all were.
-	tried   int
-	limited bool
+	// work bound stopped the search before all were, or when (skipped)
+	// maxPWSearches other searches had run and this one did not start.
+	tried            int
+	limited, skipped bool
 }
 
 func (st *run) pwPlan() *pwPlan {
@@ -100,7 +120,10 @@ func (st *run) matchBody(canon string, h crypto.Hash, limit int64, want []byte) 
 		}
 	}
 	if s == nil {
-		s = &pwSums{canon: canon, h: h, limit: limit, bases: make([]*BodyHasher, len(plan.groups)), states: make([][]byte, len(plan.groups))}
+		if len(st.pw.sums) >= maxPWSearches {
+			return pwMatch{limited: true, skipped: true}
+		}
+		s = newPWSums(plan, canon, h, limit)
 		st.pw.sums = append(st.pw.sums, s)
 	}
 	for i := 0; ; i++ {
@@ -170,10 +193,11 @@ func (st *run) pwHash(plan *pwPlan, s *pwSums, c pwCursor, ending []byte) bool {
 	if s.bases[c.g] == nil {
 		cost += int64(len(g.prefix))
 	}
-	if st.pw.work+cost > maxPWHashWork {
+	if s.work+cost > maxPWHashWork {
 		s.limited = true
 		return false
 	}
+	s.work += cost
 	st.pw.work += cost
 	if s.bases[c.g] == nil {
 		b := NewBodyHasher(s.canon, s.h, s.limit)
@@ -181,12 +205,13 @@ func (st *run) pwHash(plan *pwPlan, s *pwSums, c pwCursor, ending []byte) bool {
 		s.bases[c.g] = b
 		s.states[c.g], _ = b.snapshot(nil) // nil: restore fails below
 	}
-	if s.work == nil {
-		s.work = NewBodyHasher(s.canon, s.h, s.limit)
+	if s.hasher == nil {
+		s.hasher = NewBodyHasher(s.canon, s.h, s.limit)
 	}
-	bh := s.work
+	bh := s.hasher
 	if err := bh.restore(s.bases[c.g], s.states[c.g]); err != nil {
 		// A hash whose state cannot be restored: hash the whole body again.
+		s.work += int64(len(g.prefix))
 		st.pw.work += int64(len(g.prefix))
 		bh.init(s.canon, s.h.New(), s.limit, bh.buf)
 		bh.Write(g.prefix)
@@ -202,7 +227,8 @@ func (st *run) pwHash(plan *pwPlan, s *pwSums, c pwCursor, ending []byte) bool {
 
 // tryVariants looks for re-spellings of the signed fields that make the
 // header signature verify: first each field alone, then combinations, at
-// most maxVariantTries in all. It returns the names of the fields whose
+// most maxVariantTries in all, and fewer when the message's other
+// signatures used up most of maxVariantTriesMessage. It returns the names of the fields whose
 // variant made it verify (nil if none did), and the names of the fields
 // that had variants.
 func (st *run) tryVariants(h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field, key *Key, sig []byte) (respelled, altered []string) {
@@ -221,9 +247,10 @@ func (st *run) tryVariants(h crypto.Hash, canon string, signed []headers.Field, 
 		return nil, nil
 	}
 	trial := make([]headers.Field, len(signed))
-	tries := 0
+	tries := max(0, maxVariantTries-(maxVariantTriesMessage-st.pw.variantTries))
 	verify := func() bool {
 		tries++
+		st.pw.variantTries++
 		return key.VerifySignature(h, HeaderHash(h, canon, trial, sigField), sig) == nil
 	}
 	// Each field alone.
@@ -318,6 +345,14 @@ func (st *run) pwWhy(sig *headers.Signature, mt pwMatch) (code, why string) {
 	case "charset":
 		ct, _ := st.m.Get("Content-Type")
 		return pwWhyCharset, "the body's charset (" + strings.TrimSpace(ct) + ") is one Patchwork decoded and mailprov cannot encode back"
+	case pwWhyHashLimit:
+		return pwWhyHashLimit, fmt.Sprintf("the stored content and diff are longer than the bound of %d MiB hashed", maxPWHashWork>>20)
+	}
+	if mt.skipped {
+		return pwWhyHashLimit, fmt.Sprintf("the message's bodies were searched already for %d combinations of canonicalization, hash and l=, the most one message gets", maxPWSearches)
+	}
+	if plan.dropped {
+		return pwWhyHashLimit, fmt.Sprintf("the candidates were built only up to the bound of %d MiB, and none of the %d hashed matches", maxPWHashWork>>20, mt.tried)
 	}
 	if len(plan.groups) == 0 {
 		return pwWhyNothingBuilt, "the stored text cannot be written back in the body's charset and encoding"
