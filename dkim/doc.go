@@ -54,7 +54,11 @@
 //   - An l= shorter than the canonical body verifies the signed part but is
 //     reported as policy with reason body_length_limit and a warning, since
 //     unsigned content follows; an l= longer than the body is permerror
-//     body_length_limit.
+//     body_length_limit. Under l=, every rebuilt Patchwork body sharing
+//     the first l= bytes matches, so what follows them is not known from
+//     the archive: a warning says so, and the result is pass only when the
+//     matching rebuilt body ends at l=, else policy body_length_limit with
+//     no body length claimed past l=.
 //   - A key with t=y verifies normally; Result.Testing is set and a
 //     warning added.
 //   - The key lookup's NXDOMAIN or NODATA is permerror key_missing; any

@@ -392,6 +392,18 @@ func (st *run) pwBodyNote(sig *headers.Signature, mt pwMatch) string {
 	return fmt.Sprintf("none of %d rebuilt bodies matches bh= [%s]: %s", mt.tried, code, why)
 }
 
+// pwLimitNote is the warning of a rebuilt body that matched bh= under
+// l=limit: every rebuilt body sharing the first limit canonical bytes
+// matches, and the first is named, so what follows them is a guess.
+func pwLimitNote(limit int64) string {
+	return fmt.Sprintf("l=%d: the rebuilt body matches bh= over its first %d canonical bytes; the text beyond l= is not known from the archive (every rebuilt body sharing those bytes matches, and the first is named)", limit, limit)
+}
+
+// pwLimitDetail is the detail of a rebuilt body longer than l=limit.
+func pwLimitDetail(limit int64) string {
+	return fmt.Sprintf("The signature verifies but covers only the first %d body bytes (l=); the rebuilt body goes on past them, and what the mail had there is unsigned and not known from the archive.", limit)
+}
+
 // pwListDomain returns the host of the list's posting address (List-Post),
 // or else the domain in List-Id, or "".
 func pwListDomain(m *headers.Message) string {

@@ -2,9 +2,12 @@ package dkim
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,4 +126,44 @@ func TestVerifyPatchworkSample(t *testing.T) {
 	assert.Equal(t, "rebuilt", r.BodySource)
 	assert.NotEmpty(t, r.BodyCandidate)
 	assert.Equal(t, "gmail.com", r.Domain)
+}
+
+// A rebuilt body under l=: every candidate sharing the first l bytes
+// matches, so what follows them is not known from the archive. pass only
+// when the matching candidate ends at l; else policy, without a body
+// length the archive cannot tell.
+func TestVerifyPatchworkLength(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	bh := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+	bh.Write([]byte(crlf(pwMail[strings.Index(pwMail, "\n\n")+2:])))
+	bh.Sum()
+	whole := bh.Len()
+	for _, tc := range []struct {
+		name   string
+		length int64
+		want   Status
+	}{
+		{"l= the whole body", whole, StatusPass},
+		{"l= part of it", 50, StatusPolicy},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signed := testSign(t, crlf(pwMail), signSpec{key: key, headers: "from:to:subject:date:x-mailer", length: tc.length})
+			res, err := v.Verify(context.Background(), patchworkJSON(t, signed, pwCommit, pwDiff, nil))
+			require.NoError(t, err)
+			require.Len(t, res, 1)
+			r := res[0]
+			assert.Equal(t, tc.want, r.Status, r.Detail)
+			assert.Equal(t, CheckPass, r.Body)
+			assert.Equal(t, "rebuilt", r.BodySource)
+			assert.True(t, slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "not known from the archive") }), "warnings %q", r.Warnings)
+			if tc.want == StatusPolicy {
+				require.ErrorIs(t, r.Err, ErrBodyLengthLimit)
+				assert.Equal(t, ReasonBodyLengthLimit, r.Reason)
+				for _, s := range append([]string{r.Detail}, r.Warnings...) {
+					assert.NotContains(t, s, strconv.FormatInt(whole, 10), "a body length past l= is a guess")
+				}
+			}
+		})
+	}
 }

@@ -360,6 +360,9 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		mt := st.matchBody(sig.BodyCanon, h, limit, sig.BodyHash)
 		if mt.ok {
 			r.Body, r.BodySource, r.BodyCandidate, bodyLen = CheckPass, "rebuilt", mt.label, mt.n
+			if limit >= 0 {
+				r.Warnings = append(r.Warnings, pwLimitNote(limit))
+			}
 		} else {
 			bodyNote = st.pwBodyNote(sig, mt)
 			r.Warnings = append(r.Warnings, bodyNote)
@@ -456,6 +459,8 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	case r.Body == CheckPass && limit > bodyLen:
 		r.set(StatusPermerror, fmt.Errorf("%w: l=%d, body %d", ErrBodyLengthLimit, limit, bodyLen),
 			fmt.Sprintf("The signature claims l=%d but the canonical body has only %d bytes.", limit, bodyLen))
+	case r.Body == CheckPass && limit >= 0 && limit < bodyLen && r.BodySource == "rebuilt":
+		r.set(StatusPolicy, fmt.Errorf("%w: l=%d, rebuilt body longer", ErrBodyLengthLimit, limit), pwLimitDetail(limit))
 	case r.Body == CheckPass && limit >= 0 && limit < bodyLen:
 		r.set(StatusPolicy, fmt.Errorf("%w: l=%d, body %d", ErrBodyLengthLimit, limit, bodyLen),
 			fmt.Sprintf("The signature verifies but covers only %d of %d body bytes (l=); the rest is unsigned.", limit, bodyLen))
