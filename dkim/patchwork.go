@@ -1196,9 +1196,15 @@ type pwWord struct {
 	textOff            int
 }
 
-// pwEncodedWords finds "=?charset?enc?text?=" words in v.
+// pwEncodedWords finds "=?charset?enc?text?=" words in v, in time linear
+// in len(v): the next "?=" and the next white space after a word's start
+// are searched for once and kept until a later word starts past them, so
+// that words which never close do not each scan the rest of v.
 func pwEncodedWords(v string) []pwWord {
 	var out []pwWord
+	// closeAt and spaceAt are the first "?=" and white space at or after
+	// some offset up to the current word's text; len(v) when there is none.
+	closeAt, spaceAt := -1, -1
 	for i := 0; i+1 < len(v); {
 		j := strings.Index(v[i:], "=?")
 		if j < 0 {
@@ -1216,26 +1222,42 @@ func pwEncodedWords(v string) []pwWord {
 			i = s + 2
 			continue
 		}
-		body := rest[q1+3:]
-		e := strings.Index(body, "?=")
-		if e < 0 || strings.ContainsAny(body[:e], " \t\r\n") || strings.ContainsAny(rest[:q1], " \t\r\n") {
+		textOff := s + 2 + q1 + 3
+		if closeAt < textOff {
+			closeAt = pwIndexFrom(v, textOff, strings.Index(v[textOff:], "?="))
+		}
+		if closeAt == len(v) {
+			break // no word after this one closes either
+		}
+		if spaceAt < textOff {
+			spaceAt = pwIndexFrom(v, textOff, strings.IndexAny(v[textOff:], " \t\r\n"))
+		}
+		if spaceAt < closeAt || strings.ContainsAny(rest[:q1], " \t\r\n") {
 			i = s + 2
 			continue
 		}
 		w := pwWord{
 			start:      s,
+			end:        closeAt + 2,
 			charset:    rest[:q1],
 			enc:        enc,
-			text:       body[:e],
+			text:       v[textOff:closeAt],
 			charsetOff: s + 2,
 			encOff:     s + 2 + q1 + 1,
-			textOff:    s + 2 + q1 + 3,
+			textOff:    textOff,
 		}
-		w.end = w.textOff + e + 2
 		out = append(out, w)
 		i = w.end
 	}
 	return out
+}
+
+// pwIndexFrom turns the index k in v[off:] into one in v, len(v) for -1.
+func pwIndexFrom(v string, off, k int) int {
+	if k < 0 {
+		return len(v)
+	}
+	return off + k
 }
 
 // pwRespell rewrites the encoded words of v.

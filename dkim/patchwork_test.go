@@ -5,15 +5,19 @@ import (
 	"context"
 	"crypto"
 	"encoding/base64"
-	"github.com/mailprov/mailprov/dns/dnstest"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mailprov/mailprov/dns/dnstest"
 
 	"github.com/mailprov/mailprov/headers"
 )
@@ -510,5 +514,64 @@ func TestBodyCandidatesQPReplies(t *testing.T) {
 			require.True(t, mt.ok, "content %q", sim.content)
 			require.Equal(t, tt.want, mt.label)
 		})
+	}
+}
+
+// A hostile field value: encoded words that never close, or close only at
+// the end of a megabyte, cost time in proportion to the value.
+func TestFieldVariantsLinear(t *testing.T) {
+	for name, v := range map[string]string{
+		"no closing":      strings.Repeat("=?a?q?x ", 1<<17),
+		"closing at end":  strings.Repeat("=?a?q?x ", 1<<17) + "?=",
+		"no white space":  strings.Repeat("=?a?q?xx", 1<<17) + " ?=",
+		"starts only":     strings.Repeat("=?", 1<<19),
+		"charset unended": strings.Repeat("=?aaaaaa", 1<<17),
+	} {
+		start := time.Now()
+		FieldVariants(headers.Field{Name: "Subject", Value: " " + v})
+		assert.Less(t, time.Since(start), 2*time.Second, name)
+	}
+}
+
+// pwEncodedWords finds what a plain scan for each word finds.
+func TestPWEncodedWordsReference(t *testing.T) {
+	// ref is the search written plainly: from each "=?", the word it
+	// starts, if any.
+	ref := func(v string) []pwWord {
+		var out []pwWord
+		for i := 0; i+1 < len(v); {
+			j := strings.Index(v[i:], "=?")
+			if j < 0 {
+				break
+			}
+			s := i + j
+			rest := v[s+2:]
+			q1 := strings.IndexByte(rest, '?')
+			if q1 <= 0 || q1+2 >= len(rest) || rest[q1+2] != '?' || !strings.ContainsAny(rest[q1+1:q1+2], "qQbB") {
+				i = s + 2
+				continue
+			}
+			body := rest[q1+3:]
+			e := strings.Index(body, "?=")
+			if e < 0 || strings.ContainsAny(body[:e], " \t\r\n") || strings.ContainsAny(rest[:q1], " \t\r\n") {
+				i = s + 2
+				continue
+			}
+			w := pwWord{start: s, charset: rest[:q1], enc: rest[q1+1 : q1+2], text: body[:e],
+				charsetOff: s + 2, encOff: s + 3 + q1, textOff: s + 5 + q1}
+			w.end = w.textOff + e + 2
+			out = append(out, w)
+			i = w.end
+		}
+		return out
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "=??qQbxa \t\r\n_"
+	for range 20000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		require.Equal(t, ref(string(b)), pwEncodedWords(string(b)), "%q", b)
 	}
 }
