@@ -109,39 +109,3 @@ func FuzzBodyCandidates(f *testing.F) {
 		}
 	})
 }
-
-// FuzzPWSplitEncoding checks that a body encoded as the shared prefix and
-// an ending, as the matcher hashes it, is the body encoded whole.
-func FuzzPWSplitEncoding(f *testing.F) {
-	f.Add("a\nb", "--\nfooter\n")
-	f.Add("caf\u00e9 \n"+strings.Repeat("x", 75)+"=\n)\n-- \n2.0.0\n", "\n-- \nfoot\n")
-	f.Add("line\r\nwith cr\r\n"+strings.Repeat("y", 200)+"\n\n", "")
-	f.Add("\n\n\r", "\r")
-	f.Add(strings.Repeat("z.", 40)+"\n"+strings.Repeat("word ", 30)+"\t \r\n"+strings.Repeat("w", 73)+"\u00e9", "")
-	f.Fuzz(func(t *testing.T, text, footer string) {
-		checkPWSplit(t, text, footer)
-	})
-}
-
-func FuzzFieldVariants(f *testing.F) {
-	f.Add("Subject", " =?utf-8?q?Fix_the_caf=C3=A9?=\r\n =?utf-8?b?w6k=?= tail")
-	f.Add("From", " =?=?x?q?a?= =??q??= =?utf-8?Q?\r\n\t?=")
-	f.Add("To", " a,\r\n b,\r\n\tc")
-	f.Fuzz(func(t *testing.T, name, value string) {
-		vs := FieldVariants(headers.Field{Name: name, Value: value})
-		if len(vs) > 16 {
-			t.Fatalf("%d variants", len(vs))
-		}
-		for _, v := range vs {
-			if v.Name != name {
-				t.Fatalf("name changed: %q", v.Name)
-			}
-			if v.Value == value {
-				t.Fatal("variant equals the original")
-			}
-			if len(v.Value) > 3*len(value)+16 {
-				t.Fatalf("variant of %d bytes from %d", len(v.Value), len(value))
-			}
-		}
-	})
-}

@@ -5,10 +5,10 @@ import (
 	"context"
 	"crypto"
 	"encoding/base64"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mailprov/mailprov/dns/dnstest"
-
 	"github.com/mailprov/mailprov/headers"
 )
 
@@ -366,36 +365,6 @@ func BenchmarkBodyCandidates(b *testing.B) {
 	})
 }
 
-func TestFieldVariants(t *testing.T) {
-	tests := []struct {
-		name  string
-		value string
-		want  []string // the first variants, in order
-		n     int      // how many in all
-	}{
-		{"plain one line", " [PATCH] fix", nil, 0},
-		{"Q word", " =?utf-8?q?Thomas_Wei=C3=9Fschuh?= <t@example.org>", []string{
-			" =?UTF-8?Q?Thomas_Wei=C3=9Fschuh?= <t@example.org>",
-			" =?UTF-8?q?Thomas_Wei=C3=9Fschuh?= <t@example.org>",
-			" =?utf-8?Q?Thomas_Wei=C3=9Fschuh?= <t@example.org>",
-			" =?UTF-8?Q?Thomas=20Wei=C3=9Fschuh?= <t@example.org>",
-		}, 7},
-		{"B word", " =?utf-8?b?w6k=?=", []string{" =?UTF-8?B?w6k=?=", " =?UTF-8?b?w6k=?=", " =?utf-8?B?w6k=?="}, 3},
-		{"folded", " a,\r\n b", []string{" a, b", " a,\r\n\tb"}, 2},
-		{"not a word", " =?utf-8?x?abc?= =? ?q?a?=", nil, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			vs := FieldVariants(headers.Field{Name: "Subject", Value: tt.value})
-			require.Len(t, vs, tt.n)
-			for i, w := range tt.want {
-				require.Equal(t, "Subject", vs[i].Name)
-				require.Equal(t, w, vs[i].Value, "variant %d", i)
-			}
-		})
-	}
-}
-
 func TestBodyCandidatesShapes(t *testing.T) {
 	msg := func(content, diff string, hasDiff bool, fields ...headers.Field) *headers.Message {
 		return &headers.Message{Fields: fields, Patchwork: &headers.Patchwork{Content: content, Diff: diff, HasDiff: hasDiff}}
@@ -439,37 +408,6 @@ func TestBodyCandidatesShapes(t *testing.T) {
 		msg("caf\u00e9 \u20ac", "", false, headers.Field{Name: "Content-Type", Value: " text/plain; charset=latin1"}),
 	} {
 		require.Empty(t, BodyCandidates(m))
-	}
-}
-
-func TestPWQPEncoders(t *testing.T) {
-	a, b, y := strings.Repeat("a", 80), strings.Repeat("b", 200), strings.Repeat("y", 72)
-	tests := []struct {
-		name string
-		enc  func([]byte) []byte
-		in   string
-		want string
-	}{
-		// Microsoft Outlook: a break after the last space that leaves at
-		// most 73 characters before "=", a line of 74 kept whole.
-		{"wrap: short line, last space escaped", wrapQP, "caf\u00e9 ok  \n", "caf=C3=A9 ok =20\n"},
-		{"wrap: at a space", wrapQP, strings.Repeat("x", 68) + " abcd tail\n", strings.Repeat("x", 68) + " =\nabcd tail\n"},
-		{"wrap: 74 kept", wrapQP, strings.Repeat("y", 74) + "\n", strings.Repeat("y", 74) + "\n"},
-		{"wrap: no space", wrapQP, strings.Repeat("y", 75) + "\n", strings.Repeat("y", 73) + "=\nyy\n"},
-		{"wrap: escape kept whole", wrapQP, y + "\u00e9\n", y + "=\n=C3=A9\n"},
-		{"wrap: no final soft break", wrapQP, "end", "end"},
-		// mime4j: 75 characters on the body's first line and after a
-		// soft break, 74 after a line break.
-		{"mime4j: first line", func(b []byte) []byte { return mime4jQP(b, false, true) }, a + "\n", a[:75] + "=\n" + a[:5] + "\n"},
-		{"mime4j: not first", func(b []byte) []byte { return mime4jQP(b, false, false) }, a + "\n", a[:74] + "=\n" + a[:6] + "\n"},
-		{"mime4j: continued", func(b []byte) []byte { return mime4jQP(b, false, false) }, b, b[:74] + "=\n" + b[:75] + "=\n" + b[:51]},
-		{"mime4j: white space", func(b []byte) []byte { return mime4jQP(b, false, false) }, "a.b\tc  \r\nx \n", "a.b\tc =20\nx=20\n"},
-		{"mime4j: dots", func(b []byte) []byte { return mime4jQP(b, true, false) }, "v1.2 = ok.\n", "v1=2E2 =3D ok=2E\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, string(tt.enc([]byte(tt.in))))
-		})
 	}
 }
 
@@ -517,61 +455,77 @@ func TestBodyCandidatesQPReplies(t *testing.T) {
 	}
 }
 
-// A hostile field value: encoded words that never close, or close only at
-// the end of a megabyte, cost time in proportion to the value.
-func TestFieldVariantsLinear(t *testing.T) {
-	for name, v := range map[string]string{
-		"no closing":      strings.Repeat("=?a?q?x ", 1<<17),
-		"closing at end":  strings.Repeat("=?a?q?x ", 1<<17) + "?=",
-		"no white space":  strings.Repeat("=?a?q?xx", 1<<17) + " ?=",
-		"starts only":     strings.Repeat("=?", 1<<19),
-		"charset unended": strings.Repeat("=?aaaaaa", 1<<17),
-	} {
-		start := time.Now()
-		FieldVariants(headers.Field{Name: "Subject", Value: " " + v})
-		assert.Less(t, time.Since(start), 2*time.Second, name)
+// allocated returns the bytes f allocates and how long it takes.
+func allocated(f func()) (uint64, time.Duration) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, d
+}
+
+// Hostile stored parts: building the plan costs memory and time bounded
+// by the hashing budget, not by the input times the number of endings, and
+// what is built still matches.
+func TestPWPlanHostileBounded(t *testing.T) {
+	list := fields(
+		"List-Post", "<mailto:dev@lists.example.org>",
+		"List-Subscribe", "<https://lists.example.org/mailman/listinfo/dev>",
+		"List-Unsubscribe", "<mailto:dev-leave@lists.example.org>",
+	)
+	git := headers.Field{Name: "X-Mailer", Value: " git-send-email 2.43.0"}
+	qp := headers.Field{Name: "Content-Transfer-Encoding", Value: " quoted-printable"}
+	diff := "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-x\n+y\n"
+	tests := []struct {
+		name    string
+		fields  []headers.Field
+		content string
+		diff    string
+	}{
+		{"10 MB single-line diff", append([]headers.Field{git}, list...),
+			"Fix.\n---\n a | 1 +", "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n+" + strings.Repeat("x", 10<<20)},
+		{"1 MB \"-- \" tail", list,
+			"Hi,\n\nsee below.\n-- \n" + strings.Repeat("sig ", 1<<18), ""},
+		{"1 MB \"-- \" tail, quoted-printable", append([]headers.Field{qp}, list...),
+			"Hi,\n\nsee below.\n-- \n" + strings.Repeat("sig ", 1<<18), ""},
+		{"1 MB X-Mailer", append([]headers.Field{{Name: "X-Mailer", Value: " git-send-email " + strings.Repeat("2.", 1<<19)}}, list...),
+			"Fix.\n---\n a | 1 +", diff},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &headers.Message{Fields: tt.fields, Patchwork: &headers.Patchwork{Content: tt.content, Diff: tt.diff, HasDiff: tt.diff != ""}}
+			var plan *pwPlan
+			bytes, took := allocated(func() { plan = newPWPlan(m) })
+			t.Logf("plan: %d groups, %.1f MiB allocated, %v", len(plan.groups), float64(bytes)/(1<<20), took)
+			assert.Less(t, bytes, uint64(64<<20), "bytes allocated building the plan")
+			assert.Less(t, took, 5*time.Second)
+			require.NotEmpty(t, plan.groups)
+
+			cands := BodyCandidates(m)
+			require.NotEmpty(t, cands)
+			for _, c := range cands {
+				require.False(t, strings.Contains(c.Label, strings.Repeat("2.", 64)), "a long X-Mailer is no git version")
+			}
+			want := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+			want.Write(cands[0].Body)
+			st := &run{m: m}
+			mt := st.matchBody(Relaxed, crypto.SHA256, -1, want.Sum())
+			require.True(t, mt.ok)
+			assert.Equal(t, cands[0].Label, mt.label)
+		})
 	}
 }
 
-// pwEncodedWords finds what a plain scan for each word finds.
-func TestPWEncodedWordsReference(t *testing.T) {
-	// ref is the search written plainly: from each "=?", the word it
-	// starts, if any.
-	ref := func(v string) []pwWord {
-		var out []pwWord
-		for i := 0; i+1 < len(v); {
-			j := strings.Index(v[i:], "=?")
-			if j < 0 {
-				break
-			}
-			s := i + j
-			rest := v[s+2:]
-			q1 := strings.IndexByte(rest, '?')
-			if q1 <= 0 || q1+2 >= len(rest) || rest[q1+2] != '?' || !strings.ContainsAny(rest[q1+1:q1+2], "qQbB") {
-				i = s + 2
-				continue
-			}
-			body := rest[q1+3:]
-			e := strings.Index(body, "?=")
-			if e < 0 || strings.ContainsAny(body[:e], " \t\r\n") || strings.ContainsAny(rest[:q1], " \t\r\n") {
-				i = s + 2
-				continue
-			}
-			w := pwWord{start: s, charset: rest[:q1], enc: rest[q1+1 : q1+2], text: body[:e],
-				charsetOff: s + 2, encOff: s + 3 + q1, textOff: s + 5 + q1}
-			w.end = w.textOff + e + 2
-			out = append(out, w)
-			i = w.end
-		}
-		return out
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	const alphabet = "=??qQbxa \t\r\n_"
-	for range 20000 {
-		b := make([]byte, rng.IntN(40))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		require.Equal(t, ref(string(b)), pwEncodedWords(string(b)), "%q", b)
-	}
+// bigPatch is a git patch whose diff has n lines, sent through a Mailman 2
+// list (seven footer endings per git version swept) with no X-Mailer.
+func bigPatch(n int, extra ...headers.Field) *headers.Message {
+	fs := append(fields(
+		"List-Post", "<mailto:dev@lists.example.org>",
+		"List-Subscribe", "<https://lists.example.org/mailman/listinfo/dev>",
+	), extra...)
+	diff := "diff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1,2 @@\n" + strings.Repeat("+a line of code, 32 bytes long.\n", n)
+	return &headers.Message{Fields: fs, Patchwork: &headers.Patchwork{Content: "Fix.\n---\n a | 1 +", Diff: diff, HasDiff: true}}
 }

@@ -1,12 +1,103 @@
 package dkim
 
 import (
+	"mime"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mailprov/mailprov/headers"
 )
+
+// pwLineIndex returns the offset of the first line of s that is exactly
+// line, or -1.
+func pwLineIndex(s, line string) int {
+	for off := 0; off < len(s); {
+		end := strings.IndexByte(s[off:], '\n')
+		if end < 0 {
+			end = len(s) - off
+		}
+		if s[off:off+end] == line {
+			return off
+		}
+		off += end + 1
+	}
+	return -1
+}
+
+// pwFooterIndex returns the offset of the first line of s made only of
+// "_" (a mailing list footer's rule), or -1.
+func pwFooterIndex(s string) int {
+	for off := 0; off < len(s); {
+		end := strings.IndexByte(s[off:], '\n')
+		if end < 0 {
+			end = len(s) - off
+		}
+		line := s[off : off+end]
+		if line != "" && strings.Trim(line, "_") == "" {
+			return off
+		}
+		off += end + 1
+	}
+	return -1
+}
+
+// pwGitVersion returns the git version that git-send-email's X-Mailer
+// names ("git-send-email 2.49.0"), which git format-patch also wrote as
+// the body's signature, or "". A version is at most 64 characters of
+// letters, digits and ".+_-" (a developer build's is about 30); anything
+// else is not taken for one.
+func pwGitVersion(m *headers.Message) string {
+	v, ok := m.Get("X-Mailer")
+	if !ok {
+		return ""
+	}
+	rest, ok := strings.CutPrefix(strings.TrimSpace(v), "git-send-email ")
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimSpace(rest)
+	if rest == "" || len(rest) > 64 {
+		return ""
+	}
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == '+', c == '_', c == '-':
+		default:
+			return ""
+		}
+	}
+	return rest
+}
+
+// pwB4Signature returns "Name <address>", the signature b4 writes, from
+// the From field when the message looks sent by b4 (X-Mailer "b4 ..." or a
+// patatt X-Developer-Signature), or "".
+func pwB4Signature(m *headers.Message) string {
+	b4 := false
+	if v, ok := m.Get("X-Mailer"); ok && strings.HasPrefix(strings.TrimSpace(v), "b4 ") {
+		b4 = true
+	}
+	if _, ok := m.Get("X-Developer-Signature"); ok {
+		b4 = true
+	}
+	if !b4 {
+		return ""
+	}
+	from, ok := m.Get("From")
+	if !ok {
+		return ""
+	}
+	dec := new(mime.WordDecoder)
+	if d, err := dec.DecodeHeader(from); err == nil {
+		from = d
+	}
+	from = strings.Join(strings.Fields(from), " ")
+	if from == "" || len(from) > 998 {
+		return ""
+	}
+	return from
+}
 
 // When a patch was sent without an X-Mailer naming git-send-email (other
 // mailers, relays that drop the field, b4 with a git signature), the

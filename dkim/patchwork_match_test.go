@@ -167,3 +167,108 @@ func TestVerifyPatchworkLength(t *testing.T) {
 		})
 	}
 }
+
+// A git format-patch mail sent without X-Mailer to a Mailman 2 list that
+// appended its footer and signed the result: the git version is found by
+// the sweep and the footer rebuilt from the list's fields.
+func TestPWSweepWithFooter(t *testing.T) {
+	const (
+		commit = "Fix the frobnicator.\n\nSigned-off-by: Joe <joe@example.org>\n---\n foo.c | 2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)"
+		diff   = "diff --git a/foo.c b/foo.c\nindex 1111111..2222222 100644\n--- a/foo.c\n+++ b/foo.c\n@@ -1 +1 @@\n-old\n+new\n"
+		footer = "_______________________________________________\nwidgets mailing list\nwidgets@lists.example.org\nhttps://lists.example.org/mailman/listinfo/widgets\n"
+	)
+	fs := fields(
+		"Date", "Tue, 13 Jun 2023 10:00:00 +0000",
+		"List-Post", "<mailto:widgets@lists.example.org>",
+		"List-Subscribe", "<https://lists.example.org/mailman/listinfo/widgets>",
+	)
+	m := &headers.Message{Fields: fs, Patchwork: &headers.Patchwork{Content: commit, Diff: diff, HasDiff: true}}
+	for _, tc := range []struct {
+		body, label string
+	}{
+		{commit + "\n\n" + diff + "-- \n2.39.2\n\n" + footer, `content+"\n\n"+diff+sig(guessed "2.39.2")+"\n"+footer(mailman2)`},
+		{commit + "\n\n" + diff + "-- \n2.34.1.windows.1\n\n\n" + footer, `content+"\n\n"+diff+sig(guessed "2.34.1.windows.1")+"\n\n"+footer(mailman2)`},
+		{commit + "\n\n" + diff + "-- \n2.40.0\n", `content+"\n\n"+diff+sig(guessed "2.40.0")`},
+	} {
+		want := NewBodyHasher(Relaxed, crypto.SHA256, -1)
+		want.Write([]byte(tc.body))
+		st := &run{m: m}
+		mt := st.matchBody(Relaxed, crypto.SHA256, -1, want.Sum())
+		require.True(t, mt.ok, "%q: %d tried", tc.label, mt.tried)
+		assert.Equal(t, tc.label, mt.label)
+		assert.Less(t, st.pw.work, int64(maxPWHashWork))
+	}
+
+	// No candidate: every version tried, and the reason says so.
+	st := &run{m: m}
+	mt := st.matchBody(Relaxed, crypto.SHA256, -1, make([]byte, 32))
+	require.False(t, mt.ok)
+	assert.False(t, mt.limited)
+	assert.Greater(t, mt.tried, len(st.pw.plan.versions))
+	code, why := st.pwWhy(&headers.Signature{Domain: "example.com"}, mt)
+	assert.Equal(t, pwWhyGitVersion, code, why)
+	code, _ = st.pwWhy(&headers.Signature{Domain: "Example.ORG"}, mt)
+	assert.Equal(t, pwWhyListFooter, code, "the list's parent domain signed")
+
+	// A second signature with the same canonicalization reuses the hashes.
+	work := st.pw.work
+	st.matchBody(Relaxed, crypto.SHA256, -1, make([]byte, 32))
+	assert.Equal(t, work, st.pw.work)
+
+	// The bound on work stops the search and says so.
+	st = &run{m: m}
+	st.matchBody(Simple, crypto.SHA256, 4, make([]byte, 32)) // another search: its own budget
+	s := newPWSums(st.pw.plan, Simple, crypto.SHA256, -1)
+	s.work = maxPWHashWork - 4*pwEndingCost
+	st.pw.sums = append(st.pw.sums, s)
+	mt = st.matchBody(Simple, crypto.SHA256, -1, make([]byte, 32))
+	require.False(t, mt.ok)
+	assert.True(t, mt.limited)
+	code, _ = st.pwWhy(&headers.Signature{Domain: "example.com"}, mt)
+	assert.Equal(t, pwWhyHashLimit, code)
+}
+
+// Each combination of canonicalization, hash and l= gets its own budget:
+// a signature whose search fails at the bound does not stop another whose
+// first candidate matches, in either order.
+func TestPWSearchBudgetPerCombination(t *testing.T) {
+	m := bigPatch(64 << 10) // 2 MiB: the relaxed sweep reaches the bound
+	cands := BodyCandidates(m)
+	require.NotEmpty(t, cands)
+	want := NewBodyHasher(Simple, crypto.SHA256, -1)
+	want.Write(cands[0].Body)
+	first, none := want.Sum(), make([]byte, 32)
+	sig := &headers.Signature{Domain: "example.com"}
+	for _, relaxedFirst := range []bool{true, false} {
+		st := &run{m: m}
+		failed := func() {
+			mt := st.matchBody(Relaxed, crypto.SHA256, -1, none)
+			require.False(t, mt.ok)
+			require.True(t, mt.limited, "the relaxed search reaches the bound")
+			code, _ := st.pwWhy(sig, mt)
+			assert.Equal(t, pwWhyHashLimit, code)
+		}
+		if relaxedFirst {
+			failed()
+		}
+		mt := st.matchBody(Simple, crypto.SHA256, -1, first)
+		require.True(t, mt.ok, "relaxed first: %v", relaxedFirst)
+		assert.Equal(t, cands[0].Label, mt.label)
+		assert.Equal(t, 1, mt.tried)
+		if !relaxedFirst {
+			failed()
+		}
+	}
+
+	// At most maxPWSearches combinations are searched for one message.
+	st := &run{m: m}
+	for i := range maxPWSearches {
+		require.False(t, st.matchBody(Simple, crypto.SHA256, int64(i), none).skipped)
+	}
+	mt := st.matchBody(Simple, crypto.SHA256, 99, none)
+	assert.True(t, mt.skipped)
+	assert.True(t, mt.limited)
+	code, _ := st.pwWhy(sig, mt)
+	assert.Equal(t, pwWhyHashLimit, code)
+	assert.False(t, st.matchBody(Simple, crypto.SHA256, 1, none).skipped, "a search already made is still answered")
+}
