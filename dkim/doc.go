@@ -28,7 +28,10 @@
 //     signature verifies is neutral with reason body_unchecked and
 //     Body "unchecked": an honest partial result, never a pass.
 //   - For a Patchwork patch, the body is rebuilt from Patchwork's content
-//     and diff by the candidates of [BodyCandidates]; one is accepted only
+//     and diff: the candidates of [BodyCandidates] and, for git
+//     format-patch output whose git version no field names, a sweep over
+//     about 1,000 git versions as its signature, within a bound on the
+//     bytes hashed (hash_limit when reached); one is accepted only
 //     when its computed hash equals bh= (BodySource "rebuilt"). When none
 //     matches, the body is "unchecked", not "fail": the reconstruction, not
 //     the message, may be wrong. When the header signature fails, the

@@ -57,7 +57,7 @@ func FieldVariants(f headers.Field) []headers.Field {
 	n := len(values)
 	for i := 0; i < n; i++ {
 		if strings.Contains(values[i], "\n") {
-			addValue(pwUnfoldKeep(values[i]))
+			addValue(pwUnfold(values[i]))
 			addValue(pwTabFold(values[i]))
 		}
 	}
@@ -166,10 +166,18 @@ func pwRespell(v string, words []pwWord, upperCharset, upperEnc, spaceHex bool) 
 	return b.String()
 }
 
-// pwUnfoldKeep removes line breaks but keeps the white space after them.
-func pwUnfoldKeep(v string) string {
-	v = strings.ReplaceAll(v, "\r\n", "")
-	return strings.ReplaceAll(v, "\n", "")
+// pwUnfold removes every CR and LF from v, keeping the white space that
+// followed a line break.
+func pwUnfold(v string) string {
+	if !strings.ContainsAny(v, "\r\n") {
+		return v
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, v)
 }
 
 // pwTabFold makes every folding line break continue with a tab.
@@ -208,7 +216,7 @@ func (st *run) tryVariants(h crypto.Hash, canon string, signed []headers.Field, 
 	for i, f := range signed {
 		if vs := FieldVariants(f); len(vs) > 0 {
 			alts = append(alts, alt{i, vs})
-			altered = appendName(altered, f.Name)
+			altered = appendUniq(altered, f.Name)
 		}
 	}
 	if len(alts) == 0 {
@@ -265,20 +273,11 @@ func (st *run) tryVariants(h crypto.Hash, canon string, signed []headers.Field, 
 		if verify() {
 			for j, c := range choice {
 				if c > 0 {
-					respelled = appendName(respelled, signed[alts[j].idx].Name)
+					respelled = appendUniq(respelled, signed[alts[j].idx].Name)
 				}
 			}
 			return respelled, altered
 		}
 	}
 	return nil, altered
-}
-
-func appendName(names []string, n string) []string {
-	for _, x := range names {
-		if x == n {
-			return names
-		}
-	}
-	return append(names, n)
 }

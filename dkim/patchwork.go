@@ -48,9 +48,10 @@ type Candidate struct {
 const (
 	// maxCandidates bounds the candidates BodyCandidates returns.
 	maxCandidates = 64
-	// maxCandidateBytes bounds the memory the candidates of one message
-	// take (their shared prefixes and endings, or BodyCandidates' whole
-	// bodies); fewer are built for huge patches.
+	// maxCandidateBytes bounds the bytes of the whole bodies
+	// BodyCandidates returns, fewer for huge patches. It is not a bound on
+	// memory: the plan they are copied from is bounded by maxPWHashWork
+	// (newPWPlan), and building it allocates a few times that at most.
 	maxCandidateBytes = 64 << 20
 )
 
@@ -87,7 +88,7 @@ const (
 //     holds a "-- " line (CRLF mail), that signature is used as is;
 //   - the footer a mailing list appended (Mailman 2 and 3, Google
 //     Groups; see pwFooters), rebuilt from the list's header fields, after
-//     one blank line or none; or no footer.
+//     one blank line, none, two or three (footerSeps); or no footer.
 //
 // The verifier tries more than these: when the body looks like git
 // format-patch output and no field names the git version, every git
@@ -118,7 +119,7 @@ func BodyCandidates(m *headers.Message) []Candidate {
 // bytes they share: a group's candidates are its prefix followed by each
 // of its endings, so the prefix (content and diff, nearly all of the
 // body) is hashed once per group and each ending (the signature, the
-// footer) separately, with a cloned hasher.
+// footer) separately, by a hasher restored to the prefix's saved state.
 type pwPlan struct {
 	groups []pwGroup
 	// versions are the git versions to try as "-- \n<version>\n" in the
@@ -135,7 +136,7 @@ type pwPlan struct {
 	sigKnown string     // how the "-- " signature was known: "kept", "x-mailer", "b4", ""
 	looksGit bool
 	cover    bool // a git cover letter: content ends with a diffstat
-	dropped  bool // some candidates were left out by maxCandidateBytes
+	dropped  bool // building stopped at maxPWHashWork: some candidates were left out
 }
 
 // gitVersions returns the git versions the sweep tries, none when it

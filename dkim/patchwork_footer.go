@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/mailprov/mailprov/headers"
@@ -28,9 +29,8 @@ import (
 //     group", "Visit this group at" and "For more options" lines before
 //     2019; "To view this discussion visit" since 2024).
 //
-// A list adds its footer after the body's last line: with one blank line
-// between them when the body ended in one (git format-patch output does),
-// or none.
+// A list adds its footer after the body's last line, after one blank
+// line, none, two or three (footerSeps in patchwork.go).
 
 // pwFooter is one footer a list may have appended, as decoded text with LF
 // line ends.
@@ -65,7 +65,7 @@ func pwFooters(m *headers.Message) []pwFooter {
 		}
 	}
 	if pwMailman3(m, local, host) {
-		for _, name := range pwUniq(local, pwCapitalize(local)) {
+		for _, name := range appendUniq(nil, local, pwCapitalize(local)) {
 			out = append(out, pwFooter{"mailman3", mailmanRule +
 				name + " mailing list -- " + local + "@" + host + "\n" +
 				"To unsubscribe send an email to " + local + "-leave@" + host + "\n"})
@@ -96,28 +96,24 @@ func pwURLs(v string) []string {
 // pwField returns the first field named name, unfolded and trimmed.
 func pwField(m *headers.Message, name string) string {
 	v, _ := m.Get(name)
-	if strings.ContainsAny(v, "\r\n") {
-		v = strings.Map(func(r rune) rune {
-			if r == '\r' || r == '\n' {
-				return -1
-			}
-			return r
-		}, v)
-	}
-	return strings.TrimSpace(v)
+	return strings.TrimSpace(pwUnfold(v))
 }
 
 // pwListPost returns the posting address of List-Post, or "".
 func pwListPost(m *headers.Message) string {
 	for _, u := range pwURLs(pwField(m, "List-Post")) {
-		if addr, ok := pwCutPrefixFold(u, "mailto:"); ok {
-			addr, _, _ = strings.Cut(addr, "?")
-			if pwPlainAddr(addr) {
-				return addr
-			}
+		if addr, ok := pwMailto(u); ok && pwPlainAddr(addr) {
+			return addr
 		}
 	}
 	return ""
+}
+
+// pwMailto returns the address of a mailto: URL, without its query.
+func pwMailto(u string) (addr string, ok bool) {
+	addr, ok = pwCutPrefixFold(u, "mailto:")
+	addr, _, _ = strings.Cut(addr, "?")
+	return addr, ok
 }
 
 // pwPlainAddr reports whether a is a short local@host with no white space
@@ -185,7 +181,7 @@ func pwMailman2Names(m *headers.Message, local string) []string {
 		if q2 := strings.IndexByte(sender[q1+1:], '"'); q2 > 0 {
 			name := sender[q1+1 : q1+1+q2]
 			if strings.EqualFold(name, local) {
-				return pwUniq(name, local)
+				return appendUniq(nil, name, local)
 			}
 		}
 	}
@@ -199,11 +195,8 @@ func pwMailman3(m *headers.Message, local, host string) bool {
 		return true
 	}
 	for _, u := range pwURLs(pwField(m, "List-Unsubscribe")) {
-		if addr, ok := pwCutPrefixFold(u, "mailto:"); ok {
-			addr, _, _ = strings.Cut(addr, "?")
-			if strings.EqualFold(addr, local+"-leave@"+host) {
-				return true
-			}
+		if addr, ok := pwMailto(u); ok && strings.EqualFold(addr, local+"-leave@"+host) {
+			return true
 		}
 	}
 	return false
@@ -279,18 +272,16 @@ func pwMessageID(m *headers.Message) string {
 // thread URL: letters, digits and "-._" as they are, every other byte as
 // %XX ("@" is %40, "%" is %25, as seen on real mail).
 func pwGoogleEscape(s string) string {
-	var b strings.Builder
+	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' {
-			b.WriteByte(c)
+			b = append(b, c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexUpper[c>>4])
-		b.WriteByte(hexUpper[c&15])
+		b = appendHexEscape(b, '%', c)
 	}
-	return b.String()
+	return string(b)
 }
 
 func pwCapitalize(s string) string {
@@ -300,17 +291,12 @@ func pwCapitalize(s string) string {
 	return string(s[0]-'a'+'A') + s[1:]
 }
 
-// pwUniq returns its arguments without repeats, in order.
-func pwUniq(ss ...string) []string {
-	var out []string
+// appendUniq appends to list each of ss not in it yet, in order.
+func appendUniq(list []string, ss ...string) []string {
 	for _, s := range ss {
-		dup := false
-		for _, o := range out {
-			dup = dup || o == s
-		}
-		if !dup {
-			out = append(out, s)
+		if !slices.Contains(list, s) {
+			list = append(list, s)
 		}
 	}
-	return out
+	return list
 }

@@ -69,7 +69,7 @@ func perlQP(b []byte, rejoin bool) []byte {
 			out = append(out, '=', '\n')
 			linelen = 0
 		}
-		out = append(out, '=', hexUpper[b[p]>>4], hexUpper[b[p]&15])
+		out = appendHexEscape(out, '=', b[p])
 		p++
 		linelen += 3
 	}
@@ -93,7 +93,7 @@ func pythonQP(b []byte) []byte {
 		if (c >= ' ' && c <= '~' && c != '=') || c == '\t' || c == '\r' || c == '\n' {
 			quoted = append(quoted, c)
 		} else {
-			quoted = append(quoted, '=', hexUpper[c>>4], hexUpper[c&15])
+			quoted = appendHexEscape(quoted, '=', c)
 		}
 	}
 	out := make([]byte, 0, len(quoted)+len(quoted)/32+8)
@@ -140,7 +140,7 @@ func pythonQP(b []byte) []byte {
 		}
 		if n := len(line); n > 0 && (line[n-1] == ' ' || line[n-1] == '\t') {
 			ws := line[n-1]
-			q := []byte{'=', hexUpper[ws>>4], hexUpper[ws&15]}
+			q := appendHexEscape(nil, '=', ws)
 			var tail []byte
 			switch room := start - laststart; {
 			case room >= 3:
@@ -165,9 +165,10 @@ func pythonQP(b []byte) []byte {
 	return out
 }
 
-// qpEscape appends c as "=XX".
-func qpEscape(out []byte, c byte) []byte {
-	return append(out, '=', hexUpper[c>>4], hexUpper[c&15])
+// appendHexEscape appends c as mark and two upper-case hex digits: "=XX"
+// in quoted-printable, "%XX" in a URL.
+func appendHexEscape(out []byte, mark, c byte) []byte {
+	return append(out, mark, hexUpper[c>>4], hexUpper[c&15])
 }
 
 // wrapQPMax is the most characters before the "=" of a soft line break
@@ -194,11 +195,11 @@ func wrapQP(b []byte) []byte {
 		for i, c := range line {
 			switch {
 			case (c == ' ' || c == '\t') && i == len(line)-1 && nl:
-				enc = qpEscape(enc, c)
+				enc = appendHexEscape(enc, '=', c)
 			case qpPlain(c):
 				enc = append(enc, c)
 			default:
-				enc = qpEscape(enc, c)
+				enc = appendHexEscape(enc, '=', c)
 			}
 		}
 		// A break at k must not split an escape: enc holds "=" only as
@@ -257,7 +258,7 @@ func mime4jQP(b []byte, dots, start bool) []byte {
 	}
 	escape := func(c byte) {
 		soft(3)
-		out = qpEscape(out, c)
+		out = appendHexEscape(out, '=', c)
 		left -= 2
 	}
 	var pending byte // a space or tab not yet written

@@ -12,12 +12,18 @@ import (
 // pwLineIndex returns the offset of the first line of s that is exactly
 // line, or -1.
 func pwLineIndex(s, line string) int {
+	return pwLineFunc(s, func(l string) bool { return l == line })
+}
+
+// pwLineFunc returns the offset of the first line of s for which f is
+// true, or -1.
+func pwLineFunc(s string, f func(line string) bool) int {
 	for off := 0; off < len(s); {
 		end := strings.IndexByte(s[off:], '\n')
 		if end < 0 {
 			end = len(s) - off
 		}
-		if s[off:off+end] == line {
+		if f(s[off : off+end]) {
 			return off
 		}
 		off += end + 1
@@ -28,18 +34,7 @@ func pwLineIndex(s, line string) int {
 // pwFooterIndex returns the offset of the first line of s made only of
 // "_" (a mailing list footer's rule), or -1.
 func pwFooterIndex(s string) int {
-	for off := 0; off < len(s); {
-		end := strings.IndexByte(s[off:], '\n')
-		if end < 0 {
-			end = len(s) - off
-		}
-		line := s[off : off+end]
-		if line != "" && strings.Trim(line, "_") == "" {
-			return off
-		}
-		off += end + 1
-	}
-	return -1
+	return pwLineFunc(s, func(l string) bool { return l != "" && strings.Trim(l, "_") == "" })
 }
 
 // pwGitVersion returns the git version that git-send-email's X-Mailer
@@ -204,18 +199,7 @@ func pwLooksGit(content, diff string, hasDiff bool) bool {
 	if hasDiff && diff != "" {
 		return content == "" || pwLineIndex(content, "---") >= 0
 	}
-	for off := 0; off < len(content); {
-		end := strings.IndexByte(content[off:], '\n')
-		if end < 0 {
-			end = len(content) - off
-		}
-		line := content[off : off+end]
-		if pwDiffstatLine(line) {
-			return true
-		}
-		off += end + 1
-	}
-	return false
+	return pwLineFunc(content, pwDiffstatLine) >= 0
 }
 
 // pwDiffstatEnd reports whether the last line of content is a diffstat

@@ -285,7 +285,7 @@ func BenchmarkBodyCandidates(b *testing.B) {
 	// git version is unknown, matched against a bh= no candidate has (the
 	// worst case: every candidate hashed). The baseline hashes each
 	// candidate's whole body; mailprov hashes each shared prefix once and
-	// each ending from a clone.
+	// each ending from the prefix's saved hash state.
 	var fs []headers.Field
 	for _, f := range m.Fields {
 		if !strings.EqualFold(f.Name, "X-Mailer") {

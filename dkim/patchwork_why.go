@@ -58,7 +58,7 @@ func (st *run) pwWhy(sig *headers.Signature, mt pwMatch) (code, why string) {
 		}
 		names := make([]string, 0, len(plan.footers))
 		for _, f := range plan.footers {
-			names = appendName(names, f.label)
+			names = appendUniq(names, f.label)
 		}
 		return pwWhyListFooter, "the signer " + sig.Domain + " is the mailing list's domain, so the list most likely signed the body with its footer, which Patchwork cut; no footer tried (" + strings.Join(names, ", ") + ") reproduces it, or a personal signature before it was cut too"
 	}
