@@ -3,6 +3,7 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -63,6 +64,10 @@ func TestTextBodyNotRebuilt(t *testing.T) {
 	require.NoError(t, audit.WriteText(&b, r, audit.TextOptions{}))
 	assert.Contains(t, b.String(), "note: none of ")
 	assert.Contains(t, b.String(), "[content_changed]: ")
+	assert.Equal(t, "content_changed", r.DKIM[0].BodyReason, "the code is a field of its own in the JSON")
+	js, err := json.Marshal(r.DKIM[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(js), `"body_reason":"content_changed"`)
 }
 
 func TestAuthenticationResults(t *testing.T) {

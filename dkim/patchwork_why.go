@@ -74,14 +74,14 @@ func (st *run) pwWhy(sig *headers.Signature, mt pwMatch) (code, why string) {
 	return pwWhyPersonalSig, "the body is not git output: Patchwork cut everything from its first \"-- \" line (a personal signature) and stripped blank lines at its ends, which no stored field tells"
 }
 
-// pwBodyNote is the note of a signature whose body no rebuilt body
-// matched.
-func (st *run) pwBodyNote(sig *headers.Signature, mt pwMatch) string {
+// pwBodyNote is the reason code and the note of a signature whose body no
+// rebuilt body matched.
+func (st *run) pwBodyNote(sig *headers.Signature, mt pwMatch) (code, note string) {
 	code, why := st.pwWhy(sig, mt)
 	if mt.tried == 0 {
-		return "body not rebuilt [" + code + "]: " + why
+		return code, "body not rebuilt [" + code + "]: " + why
 	}
-	return fmt.Sprintf("none of %d rebuilt bodies matches bh= [%s]: %s", mt.tried, code, why)
+	return code, fmt.Sprintf("none of %d rebuilt bodies matches bh= [%s]: %s", mt.tried, code, why)
 }
 
 // pwLimitNote is the warning of a rebuilt body that matched bh= under

@@ -46,7 +46,8 @@ func TestPWWhy(t *testing.T) {
 			code, why := st.pwWhy(sig, mt)
 			assert.Equal(t, tt.want, code, why)
 			assert.Contains(t, why, tt.wantInSentence)
-			note := st.pwBodyNote(sig, mt)
+			noteCode, note := st.pwBodyNote(sig, mt)
+			assert.Equal(t, tt.want, noteCode)
 			assert.Contains(t, note, "["+tt.want+"]")
 			if !tt.wantNoCandidate {
 				assert.Contains(t, note, "rebuilt bodies matches bh=")

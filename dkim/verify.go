@@ -74,6 +74,12 @@ type Result struct {
 	BodySource string `json:"body_source,omitempty"`
 	// BodyCandidate is the label of the rebuilt body that matched bh=.
 	BodyCandidate string `json:"body_candidate,omitempty"`
+	// BodyReason is, for a Patchwork patch whose body no rebuilt body
+	// proved, a stable code saying why: list_footer_unknown, list_footer,
+	// git_version_unknown, content_changed, signature_cut, multipart,
+	// not_text, charset, nothing_built, hash_limit (Warnings says it in a
+	// sentence). Empty otherwise.
+	BodyReason string `json:"body_reason,omitempty"`
 	// KeyBits is the size of the key used, when one was found.
 	KeyBits int `json:"key_bits,omitempty"`
 	// Timestamp and Expiration are t= and x=, zero when absent.
@@ -364,7 +370,7 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 				r.Warnings = append(r.Warnings, pwLimitNote(limit))
 			}
 		} else {
-			bodyNote = st.pwBodyNote(sig, mt)
+			r.BodyReason, bodyNote = st.pwBodyNote(sig, mt)
 			r.Warnings = append(r.Warnings, bodyNote)
 		}
 	default:
@@ -490,7 +496,12 @@ func keyFailure(r *Result, err error, sig *headers.Signature, lookup dns.Lookup)
 	case errors.Is(err, ErrKeyMissing):
 		r.set(StatusPermerror, err, "No key record at "+keyName+"."+bodyOnly)
 	case errors.Is(err, ErrDNS):
-		r.set(StatusTemperror, err, "The key lookup for "+keyName+" failed: "+lookup.Result+"."+bodyOnly)
+		detail := "The key lookup for " + keyName + " failed: " + lookup.Result + "."
+		var de *dns.Error
+		if errors.As(err, &de) { // what failed, with no socket addresses
+			detail = "The key lookup failed: " + de.Reason() + "."
+		}
+		r.set(StatusTemperror, err, detail+bodyOnly)
 	case errors.Is(err, ErrKeyRevoked):
 		r.set(StatusPermerror, err, "The key at "+keyName+" is revoked (empty p=)."+bodyOnly)
 	default:

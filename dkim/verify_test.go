@@ -80,7 +80,12 @@ func TestVerify(t *testing.T) {
 		"key-missing-body-changed": {record: "-", msg: func(s string) string { return strings.Replace(s, "hungry", "Hungry", 1) },
 			status: StatusPermerror, err: ErrKeyMissing,
 			check: func(t *testing.T, r Result) { assert.Equal(t, CheckFail, r.Body) }},
-		"dns-servfail": {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS},
+		"dns-servfail": {opts: []dnstest.Option{dnstest.WithServFail(keyName)}, status: StatusTemperror, err: ErrDNS,
+			check: func(t *testing.T, r Result) {
+				// dns.Error.Reason: what failed, without socket addresses.
+				assert.Equal(t, "The key lookup failed: sel._domainkey.example.org TXT: server failure (rcode SERVFAIL). The body matches bh=.", r.Detail)
+				assert.NotContains(t, r.Detail, "127.0.0.1")
+			}},
 		"dns-timeout": {opts: []dnstest.Option{dnstest.WithTimeout(keyName)}, status: StatusTemperror, err: ErrDNS,
 			ver: func(v *Verifier) {
 				v.Resolver.(*dns.Client).Timeout, v.Resolver.(*dns.Client).Attempts = 200*time.Millisecond, 1
