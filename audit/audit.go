@@ -177,6 +177,16 @@ func (a *Auditor) checkSPF(ctx context.Context, m *headers.Message, r *Report) *
 		out.Agrees = &agree
 	}
 	if r.DNS == "snapshot" {
+		// The answers speak for when they were recorded, not for now.
+		var recorded time.Time
+		for _, l := range res.Trace {
+			if l.Time.After(recorded) {
+				recorded = l.Time
+			}
+		}
+		if !recorded.IsZero() {
+			res.AsOf = recorded
+		}
 		out.Note = "re-checked against the DNS snapshot, as of when it was recorded"
 	} else {
 		out.Note = "re-checked against DNS as of now; SPF records may have changed since the mail was received"

@@ -122,3 +122,17 @@ func TestSampleReplay(t *testing.T) {
 	assert.True(t, bytes.Contains(marshal(t, r), []byte(`"as_of": "2026-04-10T23:04:46+08:00"`)))
 	assert.Equal(t, 1, keys.Len())
 }
+
+// TestSampleSnapshotSPFAsOf: replayed from a snapshot, the SPF re-check
+// holds as of when the answers were recorded, not as of the clock.
+func TestSampleSnapshotSPFAsOf(t *testing.T) {
+	snap, err := dns.LoadSnapshotFile(sampleSnapshot)
+	require.NoError(t, err)
+	later := sampleNow.Add(365 * 24 * time.Hour)
+	a := &audit.Auditor{Resolver: snap, DNSSource: "snapshot", Now: func() time.Time { return later }}
+	r := a.Audit(context.Background(), loadSample(t))
+	require.NotNil(t, r.SPF)
+	assert.True(t, r.SPF.AsOf.Equal(sampleNow), "spf as_of %v, want the snapshot's %v", r.SPF.AsOf, sampleNow)
+	assert.Contains(t, r.SPF.Note, "as of when it was recorded")
+	assert.True(t, r.AsOf.Equal(later), "the audit itself is as of the clock")
+}
