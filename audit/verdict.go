@@ -331,8 +331,19 @@ func arcSealers(res *arc.Result) string {
 }
 
 // disagreements compares what each receiver recorded with what mailprov
-// finds now.
+// finds now. A check that failed temporarily now finds nothing to compare:
+// a DNS outage is not a disagreement.
 func disagreements(r *Report) []Disagreement {
+	var out []Disagreement
+	for _, d := range allDisagreements(r) {
+		if d.Now != "temperror" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func allDisagreements(r *Report) []Disagreement {
 	var out []Disagreement
 	if s := r.SPF; s != nil && s.Result != nil && s.Recorded != nil && s.Agrees != nil && !*s.Agrees {
 		out = append(out, Disagreement{Method: "spf", AuthServID: s.Recorded.AuthServID, Recorded: s.Recorded.Result,
