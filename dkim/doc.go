@@ -35,11 +35,12 @@
 //     when its computed hash equals bh= (BodySource "rebuilt"). When none
 //     matches, the body is "unchecked", not "fail": the reconstruction, not
 //     the message, may be wrong. When the header signature fails, the
-//     re-spellings of [FieldVariants] are tried for the signed fields (at
-//     most 256 combinations); a variant is accepted only when
-//     the signature verifies with it, and the re-spelled field names are
-//     listed in Respelled. If variants exist and none verifies, the reason
-//     is header_altered: the archive may have changed the field.
+//     re-spellings of [FieldVariants] that change a signed field's
+//     canonical form are tried (at most 256 combinations); a variant is
+//     accepted only when the signature verifies with it, and the
+//     re-spelled field names are listed in Respelled. If such variants
+//     exist and none verifies, the reason is header_altered: the archive
+//     may have changed the field.
 //   - An expired signature (x= before AsOf) is permerror with reason
 //     expired, but the cryptography is still evaluated and reported in
 //     HeaderSignature and Body, and Detail says "signature verifies;
