@@ -145,6 +145,9 @@ func (c *Cache) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 func (c *Cache) run(ctx context.Context, cl *call, k cacheKey, name string, qtype uint16) {
 	defer cl.cancel()
 	ans, err := c.Resolver.Query(ctx, name, qtype)
+	// The TTL runs from now, read before any waiter is told: a waiter
+	// may act (and a test's clock move) as soon as done is closed.
+	received := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cl.ans, cl.err = ans, err
@@ -164,7 +167,7 @@ func (c *Cache) run(ctx context.Context, cl *call, k cacheKey, name string, qtyp
 	if ans != nil {
 		ans = clip(ans)
 	}
-	e := &cacheEntry{key: k, ans: ans, err: err, expires: c.now().Add(min(ttl, maxTTL))}
+	e := &cacheEntry{key: k, ans: ans, err: err, expires: received.Add(min(ttl, maxTTL))}
 	if c.entries == nil {
 		c.entries = map[cacheKey]*list.Element{}
 	}
