@@ -142,6 +142,15 @@ func TestAuditLevels(t *testing.T) {
 			assert.Contains(t, r.Verdict.Summary, "text after it is not signed")
 			assert.NotContains(t, r.Verdict.Summary, "could not be checked")
 		}},
+		{"l= leaves appended text unsigned, and x= has passed", func() *headers.Message {
+			body := plainMail[strings.Index(plainMail, "\n\n")+2:]
+			x := fmt.Sprintf("t=%d; x=%d; ", time.Now().Add(-72*time.Hour).Unix(), time.Now().Add(-48*time.Hour).Unix())
+			m := signTags(t, signer, plainMail, "sel", x, int64(len(strings.ReplaceAll(body, "\n", "\r\n"))))
+			return load(t, m+"UNSIGNED: please wire the money today\r\n")
+		}, audit.LevelVerifiedHeaderOnly, true, func(t *testing.T, r *audit.Report) {
+			assert.Equal(t, dkim.ReasonBodyLengthLimit, r.DKIM[0].Reason)
+			assert.Contains(t, r.Verdict.Summary, "text after it is not signed")
+		}},
 		{"t= in the future proves nothing", func() *headers.Message {
 			m := signTags(t, signer, plainMail, "sel", fmt.Sprintf("t=%d; ", time.Now().Add(365*24*time.Hour).Unix()), -1)
 			return load(t, strings.ReplaceAll(m, "192.0.2.10", "198.51.100.7"))

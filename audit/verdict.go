@@ -53,8 +53,10 @@ func grade(r *Report) *Verdict {
 			continue
 		}
 		switch d := s.Result; {
-		case d.HeaderSignature == dkim.CheckPass && d.Testing:
-			unused = append(unused, s)
+		case d.Testing: // RFC 6376 §3.6.1: as if unsigned, pass or fail
+			if d.HeaderSignature == dkim.CheckPass {
+				unused = append(unused, s)
+			}
 		case provesSignature(*d) && full == nil:
 			full = s
 		case d.Reason == dkim.ReasonExtraFrom:
@@ -230,8 +232,6 @@ func authorFacts(r *Report, s *Signature) []string {
 func humanDuration(d time.Duration) string {
 	const day = 24 * time.Hour
 	switch {
-	case d < time.Minute:
-		return d.Round(time.Second).String()
 	case d < time.Hour:
 		return d.Round(time.Second).String()
 	case d < 2*day:

@@ -48,6 +48,11 @@ func TestGradeARC(t *testing.T) {
 			r.ARC = nil
 			r.Message.List = &headers.ListInfo{ID: "dev.lists.example.net"}
 		}, LevelUnverifiable, false},
+		8: {"a broken signature of a key in testing mode counts as none", func(r *Report) {
+			r.ARC = nil
+			r.DKIM[0].Result = &dkim.Result{Status: dkim.StatusFail, Reason: dkim.ReasonBadSignature,
+				HeaderSignature: dkim.CheckFail, Body: dkim.CheckPass, Testing: true}
+		}, LevelUnverifiable, false},
 		5: {"DMARC pass recorded in the chain", func(r *Report) {
 			r.Recorded[0].Method = "dmarc"
 			r.Recorded[0].Properties = map[string]string{"header.from": "example.org"}

@@ -458,10 +458,10 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	case st.froms() > signedFroms:
 		r.set(StatusFail, fmt.Errorf("%w: %d From fields, %d signed", ErrExtraFrom, st.froms(), signedFroms),
 			"The message has more From fields than the signature covers; an unsigned one may be displayed.")
-	case expired:
-		r.set(StatusPermerror, ErrExpired, verifies(r.Body)+"; expired since "+sig.Expiration.Format(time.RFC3339)+".")
 	case future:
 		r.set(StatusPermerror, ErrFutureTimestamp, verifies(r.Body)+"; but its timestamp "+sig.Timestamp.Format(time.RFC3339)+" is in the future.")
+	// l= before x=: an expired signature still proves who signed (the
+	// audit counts it), so it must not hide an unsigned tail.
 	case r.Body == CheckPass && limit > bodyLen:
 		r.set(StatusPermerror, fmt.Errorf("%w: l=%d, body %d", ErrBodyLengthLimit, limit, bodyLen),
 			fmt.Sprintf("The signature claims l=%d but the canonical body has only %d bytes.", limit, bodyLen))
@@ -471,12 +471,14 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 		r.set(StatusPolicy, fmt.Errorf("%w: l=%d, body %d", ErrBodyLengthLimit, limit, bodyLen),
 			fmt.Sprintf("The signature verifies but covers only %d of %d body bytes (l=); the rest is unsigned.", limit, bodyLen))
 		r.Warnings = append(r.Warnings, fmt.Sprintf("%d body bytes after l= are not signed", bodyLen-limit))
+	case expired:
+		r.set(StatusPermerror, ErrExpired, verifies(r.Body)+"; expired since "+sig.Expiration.Format(time.RFC3339)+".")
 	case r.Body == CheckUnchecked:
 		r.set(StatusNeutral, fmt.Errorf("%w: %s", ErrBodyUnchecked, bodyNote), "Header signature verified; "+bodyNote+".")
 	default:
 		r.set(StatusPass, nil, "")
 	}
-	if r.Status == StatusFail && expired {
+	if expired && r.Reason != ReasonExpired {
 		r.Warnings = append(r.Warnings, "the signature also expired at "+sig.Expiration.Format(time.RFC3339))
 	}
 	return r

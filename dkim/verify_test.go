@@ -136,6 +136,16 @@ func TestVerify(t *testing.T) {
 			check: func(t *testing.T, r Result) { assert.NotEmpty(t, r.Warnings) }},
 		"length-exact": {spec: signSpec{length: int64(len(baseMessage[strings.Index(baseMessage, "\r\n\r\n")+4:]))}, status: StatusPass},
 		"length-long":  {spec: signSpec{length: 10000}, status: StatusPermerror, err: ErrBodyLengthLimit},
+		// An expired signature still proves who signed; its unsigned
+		// tail must not hide behind the expiry.
+		"length-short-expired": {spec: signSpec{length: 10, extra: "t=" + ts(signTime) + "; x=" + ts(signTime.Add(time.Hour)) + "; "},
+			status: StatusPolicy, err: ErrBodyLengthLimit,
+			check: func(t *testing.T, r Result) {
+				assert.Contains(t, strings.Join(r.Warnings, "\n"), "after l= are not signed")
+				assert.Contains(t, strings.Join(r.Warnings, "\n"), "also expired at 2026-04-17T13:00:00Z")
+			}},
+		"length-long-expired": {spec: signSpec{length: 10000, extra: "t=" + ts(signTime) + "; x=" + ts(signTime.Add(time.Hour)) + "; "},
+			status: StatusPermerror, err: ErrBodyLengthLimit},
 		"missing-bh": {msg: func(s string) string { return strings.Replace(s, " bh=", " xh=", 1) },
 			status: StatusPermerror, err: ErrMissingTag},
 		"tag-syntax": {msg: func(s string) string { return strings.Replace(s, " v=1;", " v=1; ;", 1) },
