@@ -48,14 +48,27 @@ func SelectFields(fields []headers.Field, names []string) []headers.Field {
 	return appendSelected(make([]headers.Field, 0, len(names)), fields, names, new(fieldIndex))
 }
 
+// Beyond these many fields or h= names, appendSelected indexes the header
+// by full name in a map: it allocates, but stays linear however the
+// names are chosen.
+const (
+	maxIndexedFields = 256
+	maxIndexedNames  = 64
+)
+
 // appendSelected appends what SelectFields returns to out, using ix for
 // its index of the fields (ix keeps its memory for the next call).
 //
-// It indexes the fields first, so a header of m fields and a list of n
-// names cost about m+n steps rather than m*n: fields whose names look
-// alike (same length, same first and last letter) are chained from the
-// bottom of the header up, and each name walks its chain.
+// It indexes the fields first, rather than scanning the header for each
+// name: fields whose names look alike (same length, same first and last
+// letter) are chained from the bottom of the header up, and each name
+// walks its chain. A header of m fields and a list of n names cost about
+// m+n steps when names that look alike are few, as in real mail; large
+// headers or lists go through appendSelectedMap.
 func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex) []headers.Field {
+	if len(fields) > maxIndexedFields || len(names) > maxIndexedNames {
+		return appendSelectedMap(out, fields, names)
+	}
 	ix.build(fields)
 	next, slots := ix.next, ix.slots
 	// For each distinct name so far: where its walk goes on (an index into
@@ -95,6 +108,40 @@ func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex)
 		walks[w].at = next[at]
 	}
 	return out
+}
+
+// appendSelectedMap is appendSelected for large headers and lists: the
+// fields' indexes by lower-cased name, bottom up, in a map.
+func appendSelectedMap(out, fields []headers.Field, names []string) []headers.Field {
+	byName := make(map[string][]int32)
+	for i := len(fields) - 1; i >= 0; i-- {
+		k := lowerASCIIString(fields[i].Name)
+		byName[k] = append(byName[k], int32(i))
+	}
+	taken := make(map[string]int)
+	for _, name := range names {
+		k := lowerASCIIString(strings.TrimSpace(name))
+		n := taken[k]
+		if idx := byName[k]; n < len(idx) {
+			out = append(out, fields[idx[n]])
+			taken[k] = n + 1
+		}
+	}
+	return out
+}
+
+// lowerASCIIString is s with its ASCII letters lower-cased.
+func lowerASCIIString(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lowerASCII(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // fieldIndex chains a header's fields by nameKey, bottom up. Its zero
@@ -138,7 +185,9 @@ type fieldSlot struct {
 // never full), or the empty slot where k would go.
 func findSlot(slots []fieldSlot, k uint32) *fieldSlot {
 	mask := uint32(len(slots) - 1)
-	for h := (k * 0x9e3779b1) >> 16; ; h++ {
+	// Fibonacci hashing: the product's top bits, as many as index slots.
+	shift := 32 - bits.Len32(mask)
+	for h := (k * 0x9e3779b1) >> shift; ; h++ {
 		if s := &slots[h&mask]; s.bottom == 0 || s.key == k {
 			return s
 		}
