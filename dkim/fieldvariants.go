@@ -530,9 +530,14 @@ const (
 // verifications, and fewer when the message's other signatures used up
 // most of maxVariantTriesMessage. It returns the names of the fields whose
 // variant made it verify (nil if none did), and the names of the fields
-// that had variants.
+// that had variants. Once the message's budget is spent it returns nil,
+// nil at once: building variants costs time too, and a message may carry
+// any number of signatures.
 func (st *run) tryVariants(h crypto.Hash, canon string, signed []headers.Field, sigField headers.Field, key *Key, sig []byte) (respelled, altered []string) {
 	budget := min(maxVariantTries, maxVariantTriesMessage-st.pw.variantTries)
+	if budget <= 0 {
+		return nil, nil
+	}
 	respelled, altered, tries := searchVariants(canon, signed, budget, func(trial []headers.Field) bool {
 		return key.VerifySignature(h, HeaderHash(h, canon, trial, sigField), sig) == nil
 	})
