@@ -45,6 +45,9 @@ func (d *dnsFlags) resolver(ctx context.Context) (r dns.Resolver, rec *dns.Recor
 	if d.record != "" && d.snapshot != "" {
 		return nil, nil, "--record and --snapshot exclude each other", nil
 	}
+	if len(d.servers) > 0 && d.snapshot != "" {
+		return nil, nil, "--dns and --snapshot exclude each other (a snapshot asks no server)", nil
+	}
 	if d.timeout <= 0 {
 		return nil, nil, fmt.Sprintf("--dns-timeout %v: want a positive duration", d.timeout), nil
 	}

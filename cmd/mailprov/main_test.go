@@ -226,6 +226,7 @@ func TestUsageErrors(t *testing.T) {
 		16: {[]string{"spf", "--ip", "192.0.2.1", "--receiver", "mx;x"}, `mailprov spf: --receiver "mx;x"`},
 		17: {[]string{"parse"}, "mailprov parse: no FILE given"},
 		18: {[]string{"audit", "--at", "yesterday-ish", sample}, "mailprov audit: --at:"},
+		19: {[]string{"audit", "--dns", "x:y:z", "--snapshot", snap, sample}, "--dns and --snapshot exclude each other"},
 	}
 	for i, tt := range tests {
 		code, out, stderr := runCLI(t, "", tt.args...)
