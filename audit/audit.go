@@ -91,8 +91,9 @@ func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
 	if r.DNS == "" {
 		r.DNS = "live"
 	}
-	r.AsOf = a.asOf(m)
-	if a.AsOfMessageDate && !r.AsOf.Equal(messageDate(m)) {
+	var fromDate bool
+	r.AsOf, fromDate = a.asOf(m)
+	if a.AsOfMessageDate && !fromDate {
 		r.problem("Date", errNoDate)
 	}
 
@@ -100,7 +101,7 @@ func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
 	r.SPF = a.checkSPF(ctx, m, r)
 	r.ARC = a.verifyARC(ctx, m, r)
 	r.DMARC = a.checkDMARC(ctx, m, r, dkimResults)
-	r.Disagreements = append([]Disagreement{}, disagreements(r)...)
+	r.Disagreements = disagreements(r)
 	r.Verdict = grade(r)
 	if a.Logger != nil {
 		a.Logger.Debug("audit", slog.String("source", r.Source.Name), slog.String("level", string(r.Verdict.Level)),
@@ -113,27 +114,19 @@ func (a *Auditor) Audit(ctx context.Context, m *headers.Message) *Report {
 // there is no date to go by.
 var errNoDate = errors.New("no usable Date field to verify as of: verified as of the fallback time instead")
 
-// asOf is the instant the checks hold for.
-func (a *Auditor) asOf(m *headers.Message) time.Time {
+// asOf is the instant the checks hold for, and whether it is m's Date.
+func (a *Auditor) asOf(m *headers.Message) (time.Time, bool) {
 	if a.AsOfMessageDate {
-		if t := messageDate(m); !t.IsZero() {
-			return t
+		if v, ok := m.Get("Date"); ok {
+			if t, err := headers.ParseDate(v); err == nil {
+				return t, true
+			}
 		}
 	}
 	if !a.AsOf.IsZero() {
-		return a.AsOf
+		return a.AsOf, false
 	}
-	return a.now()
-}
-
-// messageDate is m's Date field, or zero when it has none that parses.
-func messageDate(m *headers.Message) time.Time {
-	if v, ok := m.Get("Date"); ok {
-		if t, err := headers.ParseDate(v); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
+	return a.now(), false
 }
 
 func (a *Auditor) verifyDKIM(ctx context.Context, m *headers.Message, r *Report) []dkim.Result {

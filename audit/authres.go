@@ -63,3 +63,38 @@ func dkimValue(d *dkim.Result) authres.ResultValue {
 	}
 	return authres.ResultValue(d.Status)
 }
+
+// ValidAuthServID reports whether s may stand as the authserv-id of an
+// Authentication-Results field (RFC 8601 section 2.2: a value, that is an
+// RFC 2045 token or a quoted-string), and also contains no ";", white
+// space, control or non-ASCII character, which naive readers of the field
+// would split on or choke on. AuthenticationResults does not check its
+// authservID; callers taking one from users should.
+func ValidAuthServID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == ';' {
+			return false
+		}
+	}
+	if s[0] != '"' {
+		return !strings.ContainsAny(s, `()<>@,;:\"/[]?=`) // RFC 2045 tspecials
+	}
+	if len(s) < 3 || s[len(s)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		switch s[i] {
+		case '\\':
+			i++ // a quoted-pair; it may not escape the closing quote
+			if i == len(s)-1 {
+				return false
+			}
+		case '"':
+			return false
+		}
+	}
+	return true
+}

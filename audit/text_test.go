@@ -126,3 +126,22 @@ func TestTextHostileAndBare(t *testing.T) {
 	assert.True(t, r.AsOf.Equal(sampleNow))
 	assert.Contains(t, strings.Join(r.Problems, "\n"), "Date: no usable Date field")
 }
+
+func TestValidAuthServID(t *testing.T) {
+	for i, tc := range []struct {
+		id string
+		ok bool
+	}{
+		0: {"mx.example.net", true},
+		1: {`"mx example"`, false}, // white space, even quoted
+		2: {`"mx.example"`, true},
+		3: {`"a\"b"`, true},
+		4: {`"a\"`, false},
+		5: {"", false},
+		6: {"a;b", false},
+		7: {"mx/1", false}, // a tspecial
+		8: {"m\u00e9", false},
+	} {
+		assert.Equal(t, tc.ok, audit.ValidAuthServID(tc.id), "%d: %q", i, tc.id)
+	}
+}

@@ -331,10 +331,11 @@ func arcSealers(res *arc.Result) string {
 }
 
 // disagreements compares what each receiver recorded with what mailprov
-// finds now. A check that failed temporarily now finds nothing to compare:
-// a DNS outage is not a disagreement.
+// finds now; the list is empty, not nil, when there are none. A check that
+// failed temporarily now finds nothing to compare: a DNS outage is not a
+// disagreement.
 func disagreements(r *Report) []Disagreement {
-	var out []Disagreement
+	out := []Disagreement{}
 	for _, d := range allDisagreements(r) {
 		if d.Now != "temperror" {
 			out = append(out, d)

@@ -52,7 +52,7 @@ func (d *dnsFlags) resolver(ctx context.Context) (r dns.Resolver, rec *dns.Recor
 		return nil, nil, fmt.Sprintf("--dns-timeout %v: want a positive duration", d.timeout), nil
 	}
 	var servers []string
-	if len(d.servers) > 0 && d.snapshot == "" {
+	if len(d.servers) > 0 { // and so no snapshot
 		// A server name is looked up once, now, within a few tries' time.
 		rctx, cancel := context.WithTimeout(ctx, 2*d.timeout)
 		servers, err = dns.ResolveServers(rctx, d.servers)
@@ -143,7 +143,7 @@ func cmdAudit(ctx context.Context, e *env, args []string) int {
 	switch {
 	case authres && *asJSON:
 		return usageErr(e, fs, "--json and --authres exclude each other")
-	case authres && !validAuthservID(*authresID):
+	case authres && !audit.ValidAuthServID(*authresID):
 		return usageErr(e, fs, "--authres %q: want an RFC 8601 authserv-id, such as mx.example.net (a token, or a quoted-string without \";\" or white space)", *authresID)
 	case *workers < 1:
 		return usageErr(e, fs, "--workers %d: want 1 or more", *workers)
@@ -232,7 +232,7 @@ func cmdSPF(ctx context.Context, e *env, args []string) int {
 		return usageErr(e, fs, "unexpected argument %q (spf takes flags only)", rest[0])
 	case *ip == "":
 		return usageErr(e, fs, "--ip is required")
-	case *receiver != "" && !validAuthservID(*receiver):
+	case *receiver != "" && !audit.ValidAuthServID(*receiver):
 		return usageErr(e, fs, "--receiver %q: want a host name, such as mx.example.net", *receiver)
 	}
 	q, err := audit.SPFQuery(*ip, *mailFrom, *helo)
@@ -268,38 +268,4 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
-}
-
-// validAuthservID reports whether s may stand as the authserv-id of an
-// Authentication-Results field (RFC 8601 section 2.2: a value, that is an
-// RFC 2045 token or a quoted-string), and also contains no ";", white
-// space, control or non-ASCII character, which naive readers of the field
-// would split on or choke on.
-func validAuthservID(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f || c == ';' {
-			return false
-		}
-	}
-	if s[0] != '"' {
-		return !strings.ContainsAny(s, `()<>@,;:\"/[]?=`) // RFC 2045 tspecials
-	}
-	if len(s) < 3 || s[len(s)-1] != '"' {
-		return false
-	}
-	for i := 1; i < len(s)-1; i++ {
-		switch s[i] {
-		case '\\':
-			i++ // a quoted-pair; it may not escape the closing quote
-			if i == len(s)-1 {
-				return false
-			}
-		case '"':
-			return false
-		}
-	}
-	return true
 }
