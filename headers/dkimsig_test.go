@@ -103,11 +103,19 @@ func TestParseSignature(t *testing.T) {
 			assert.Equal(t, "simple", s.HeaderCanon)
 			assert.Equal(t, "relaxed", s.BodyCanon)
 		}},
-		3:  {field: "DKIM-Signature", value: "c=/relaxed", err: ErrTagSyntax, tag: "c"},
-		4:  {field: "DKIM-Signature", value: "bh=" + b64 + "; bh=" + b64, err: ErrDuplicateTag, tag: "bh"},
-		5:  {field: "DKIM-Signature", value: "b=not*base64", err: ErrTagSyntax, tag: "b", check: func(t *testing.T, s *Signature) { assert.Nil(t, s.Sig); assert.Equal(t, "not*base64", s.SignatureRaw) }},
-		6:  {field: "DKIM-Signature", value: "bh=dGVzd", err: ErrTagSyntax, tag: "bh", check: func(t *testing.T, s *Signature) { assert.Nil(t, s.BodyHash) }},
-		7:  {field: "DKIM-Signature", value: "b=dGVz\r\n dA==", check: func(t *testing.T, s *Signature) { assert.Equal(t, []byte("test"), s.Sig) }},
+		3: {field: "DKIM-Signature", value: "c=/relaxed", err: ErrTagSyntax, tag: "c"},
+		4: {field: "DKIM-Signature", value: "bh=" + b64 + "; bh=" + b64, err: ErrDuplicateTag, tag: "bh"},
+		5: {field: "DKIM-Signature", value: "b=not*base64", err: ErrTagSyntax, tag: "b", check: func(t *testing.T, s *Signature) { assert.Nil(t, s.Sig); assert.Equal(t, "not*base64", s.SignatureRaw) }},
+		6: {field: "DKIM-Signature", value: "bh=dGVzd", err: ErrTagSyntax, tag: "bh", check: func(t *testing.T, s *Signature) { assert.Nil(t, s.BodyHash) }},
+		7: {field: "DKIM-Signature", value: "b=dGVz\r\n dA==", check: func(t *testing.T, s *Signature) { assert.Equal(t, []byte("test"), s.Sig) }},
+		22: {field: "DKIM-Signature", value: "bh=dGVzdA==; b=dGVzdA==", check: func(t *testing.T, s *Signature) {
+			// bh= and b= share memory: appending to one must not
+			// change the other.
+			assert.Equal(t, len(s.BodyHash), cap(s.BodyHash))
+			assert.Equal(t, len(s.Sig), cap(s.Sig))
+			_ = append(s.BodyHash, "XXXX"...)
+			assert.Equal(t, []byte("test"), s.Sig)
+		}},
 		8:  {field: "DKIM-Signature", value: "t=1234567890123", err: ErrTagSyntax, tag: "t"},
 		9:  {field: "DKIM-Signature", value: "t=+5", err: ErrTagSyntax, tag: "t"},
 		10: {field: "DKIM-Signature", value: "x=-1", err: ErrTagSyntax, tag: "x"},

@@ -43,6 +43,13 @@ func TestParseTagList(t *testing.T) {
 		22: {in: "b=a=b==", want: []Tag{{"b", "a=b=="}}},
 		23: {in: "a=1; b=2; a=3; b=4", want: []Tag{{"a", "1"}, {"b", "2"}}, err: ErrDuplicateTag, tag: "a"},
 		24: {in: "\u00a0a=1", err: ErrTagSyntax}, // NBSP is not FWS
+		// Long values are checked eight bytes at a time: a control
+		// character or FWS at each offset of a word.
+		27: {in: "a=abcdefgh\x7fijklmnop", want: []Tag{{"a", "abcdefgh\x7fijklmnop"}}, err: ErrTagSyntax, tag: "a"},
+		28: {in: "a=abcdefghijklm\x1f; b=1", want: []Tag{{"a", "abcdefghijklm\x1f"}, {"b", "1"}}, err: ErrTagSyntax, tag: "a"},
+		29: {in: "a=1; b=abcdefgh\r\n\tijkl\x0bmnop", want: []Tag{{"a", "1"}, {"b", "abcdefgh\r\n\tijkl\x0bmnop"}}, err: ErrTagSyntax, tag: "b"},
+		30: {in: "a=abcdefg\r\n\tijk lmnop\r\n ;\tb=\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", want: []Tag{{"a", "abcdefg\r\n\tijk lmnop"}, {"b", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"}}},
+		31: {in: "a=1;  \r\n ; b=2", want: []Tag{{"a", "1"}, {"b", "2"}}, err: ErrTagSyntax},
 		// Past 16 tags duplicates are found through a map; one-letter
 		// names through a bit set, before and after.
 		25: {in: manyTags + "; z=1; zz=2; z=3; zz=4", want: append(manyTagList(), Tag{"z", "1"}, Tag{"zz", "2"}),
