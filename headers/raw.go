@@ -3,6 +3,7 @@ package headers
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // ParseRaw parses one RFC 5322 message with LF or CRLF line endings. The
@@ -31,6 +32,8 @@ func ParseRaw(data []byte, name string) (*Message, error) {
 // string; names, and values written with CRLF line ends, are substrings of
 // it, so a field costs no allocation of its own. Only a folded value whose
 // line ends are not exactly CRLF is rebuilt, with CRLF between its lines.
+// The lines are read once: where each field lies is noted until the end of
+// the header is known and the string can be made.
 func (m *Message) splitHeader(data []byte) error {
 	defects := 0
 	defect := func(format string, args ...any) {
@@ -42,62 +45,37 @@ func (m *Message) splitHeader(data []byte) error {
 			m.Defects = append(m.Defects, "more defects not listed")
 		}
 	}
-	var endBuf [64]int
-	n, starts, ends := headerLen(data, endBuf[:0])
-	hdr := string(data[:n])
-	m.Fields = make([]Field, 0, min(starts, maxPrealloc))
-	var (
-		open         bool   // a field is being read
-		curName      string // its name
-		vStart, vEnd int    // its value is hdr[vStart:vEnd] when built is nil
-		built        []byte // its value, when not contiguous in hdr
-	)
-	flush := func() {
-		if !open {
-			return
-		}
-		v := hdr[vStart:vEnd]
-		if built != nil {
-			v = string(built)
-		}
-		m.Fields = append(m.Fields, Field{Name: curName, Value: v})
-		open, built = false, nil
-	}
-	next := 0
-	for lineNo := 1; next < n; lineNo++ {
-		start := next // offset of the line in data and hdr
-		if lineNo <= len(ends) {
-			next = ends[lineNo-1]
-		} else if i := bytes.IndexByte(data[start:n], '\n'); i >= 0 {
+	var spanBuf [64]fieldSpan
+	spans := spanBuf[:0]
+	var cur fieldSpan // the field being read, if open
+	open := false
+	n := len(data) // the length of the header with its empty line
+	for lineNo, next := 1, 0; next < len(data); lineNo++ {
+		start := next // offset of the line
+		if i := bytes.IndexByte(data[start:], '\n'); i >= 0 {
 			next = start + i + 1
 		} else {
-			next = n
+			next = len(data)
 		}
 		content := trimLineEnd(data[start:next])
 		if len(content) == 0 {
 			// The empty line: the body follows.
-			flush()
+			n = next
 			m.Body = data[n:]
-			return m.checkFields()
+			break
 		}
 		if content[0] == ' ' || content[0] == '\t' {
 			if !open {
-				if len(m.Fields) == 0 {
+				if len(spans) == 0 {
 					return ErrUnrecognized
 				}
 				defect("line %d: continuation line without a field", lineNo)
 				continue
 			}
-			end := start + len(content)
-			if built == nil && start == vEnd+2 && hdr[vEnd:start] == "\r\n" {
-				vEnd = end
-				continue
+			if start != cur.vEnd+2 || data[cur.vEnd] != '\r' || data[cur.vEnd+1] != '\n' {
+				cur.rebuild = true
 			}
-			if built == nil {
-				built = append(make([]byte, 0, vEnd-vStart+2+len(content)), hdr[vStart:vEnd]...)
-			}
-			built = append(built, "\r\n"...)
-			built = append(built, hdr[start:end]...)
+			cur.vEnd = start + len(content)
 			continue
 		}
 		colon := bytes.IndexByte(content, ':')
@@ -109,30 +87,73 @@ func (m *Message) splitHeader(data []byte) error {
 			}
 			fname = content[:n]
 		}
+		if open {
+			spans = append(spans, cur)
+			open = false
+		}
 		if len(fname) == 0 || !validFieldName(fname) {
-			flush()
 			if lineNo == 1 && bytes.HasPrefix(content, []byte("From ")) {
 				// A stray From_ line (a single-message mbox handed to the
 				// raw parser): not a field, not a defect of the message.
 				continue
 			}
-			if len(m.Fields) == 0 {
+			if len(spans) == 0 {
 				// A message starts with a field; anything else is not mail.
 				return ErrUnrecognized
 			}
 			defect("line %d: not a header field: %.40q", lineNo, content)
 			continue
 		}
-		flush()
 		if len(fname) != colon {
 			defect("line %d: white space before the colon of %.40q", lineNo, fname)
 		}
 		open = true
-		curName = hdr[start : start+len(fname)]
-		vStart, vEnd = start+colon+1, start+len(content)
+		cur = fieldSpan{nameStart: start, nameEnd: start + len(fname), vStart: start + colon + 1, vEnd: start + len(content)}
 	}
-	flush()
-	return m.checkFields()
+	if open {
+		spans = append(spans, cur)
+	}
+	if len(spans) == 0 {
+		return ErrUnrecognized
+	}
+	hdr := string(data[:n])
+	m.Fields = make([]Field, len(spans))
+	for i, sp := range spans {
+		v := hdr[sp.vStart:sp.vEnd]
+		if sp.rebuild {
+			v = joinLinesCRLF(v)
+		}
+		m.Fields[i] = Field{Name: hdr[sp.nameStart:sp.nameEnd], Value: v}
+	}
+	return nil
+}
+
+// fieldSpan is where a field lies in the header: its name at
+// [nameStart, nameEnd) and its value, first line to last, at [vStart, vEnd).
+// rebuild is set when a line end in the value is not exactly CRLF.
+type fieldSpan struct {
+	nameStart, nameEnd, vStart, vEnd int
+	rebuild                          bool
+}
+
+// joinLinesCRLF returns the lines of v, each without its line end (any
+// run of CR and LF ending it), joined by CRLF.
+func joinLinesCRLF(v string) string {
+	var b strings.Builder
+	b.Grow(len(v) + strings.Count(v, "\n"))
+	for more := true; more; {
+		line := v
+		if i := strings.IndexByte(v, '\n'); i >= 0 {
+			line, v = v[:i], v[i+1:]
+		} else {
+			more = false
+		}
+		b.WriteString(strings.TrimRight(line, "\r\n"))
+		if more {
+			b.WriteString("\r\n")
+		}
+	}
+	return b.String()
 }
 
 // trimLineEnd is bytes.TrimRight(line, "\r\n"), without building a set.
@@ -144,47 +165,8 @@ func trimLineEnd(line []byte) []byte {
 	return line[:n]
 }
 
-// maxPrealloc bounds the fields splitHeader makes room for up front, so a
-// header of many short lines that are not fields costs little memory.
-const maxPrealloc = 128
-
-// headerLen returns the length of data's header including the empty line
-// that ends it (a line of nothing but CRs before its LF, or of CRs at the
-// end of data), or len(data) when there is none; the number of lines
-// before it that do not start with white space, at most the number of
-// fields; and ends with the offset after each line of the header appended
-// while it has room (it is not grown), so a second pass need not search
-// for them again.
-func headerLen(data []byte, ends []int) (n, starts int, _ []int) {
-	for off := 0; off < len(data); {
-		i := bytes.IndexByte(data[off:], '\n')
-		end := len(data)
-		if i >= 0 {
-			end = off + i + 1
-		}
-		if len(ends) < cap(ends) {
-			ends = append(ends, end)
-		}
-		if len(trimLineEnd(data[off:end])) == 0 {
-			return end, starts, ends
-		}
-		if c := data[off]; c != ' ' && c != '\t' {
-			starts++
-		}
-		off = end
-	}
-	return len(data), starts, ends
-}
-
 // maxDefects bounds Message.Defects, so garbage input costs little memory.
 const maxDefects = 100
-
-func (m *Message) checkFields() error {
-	if len(m.Fields) == 0 {
-		return ErrUnrecognized
-	}
-	return nil
-}
 
 // validFieldName reports whether b is an RFC 5322 field name: printable
 // US-ASCII except colon. Real mail sometimes has white space before the
