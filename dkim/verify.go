@@ -514,17 +514,29 @@ func keyFailure(r *Result, err error, sig *headers.Signature, lookup dns.Lookup)
 // missingTag returns the first tag a DKIM signature must have (RFC 6376
 // §3.5) that is not among tags, in the order v, a, b, bh, d, h, s, or "".
 func missingTag(tags []headers.Tag) string {
-	requiredTags := [...]string{"v", "a", "b", "bh", "d", "h", "s"}
 	var have uint8
 	for _, t := range tags {
-		for i, name := range requiredTags {
-			if t.Name == name {
-				have |= 1 << i
-				break
-			}
+		switch t.Name {
+		case "v":
+			have |= 1 << 0
+		case "a":
+			have |= 1 << 1
+		case "b":
+			have |= 1 << 2
+		case "bh":
+			have |= 1 << 3
+		case "d":
+			have |= 1 << 4
+		case "h":
+			have |= 1 << 5
+		case "s":
+			have |= 1 << 6
 		}
 	}
-	for i, name := range requiredTags {
+	if have == 1<<7-1 {
+		return ""
+	}
+	for i, name := range [...]string{"v", "a", "b", "bh", "d", "h", "s"} {
 		if have&(1<<i) == 0 {
 			return name
 		}
