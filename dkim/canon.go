@@ -36,8 +36,52 @@ func CanonicalizeHeader(canon string, f headers.Field) string {
 // appendRelaxedHeader appends the relaxed form of f, with its CRLF, to dst.
 func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
 	dst = appendRelaxedName(dst, f.Name)
-	dst, _, _ = appendRelaxedValue(dst, f.Value, false, false)
+	if v, ok := plainValue(f.Value); ok {
+		dst = append(dst, v...)
+	} else {
+		dst, _, _ = appendRelaxedValue(dst, f.Value, false, false)
+	}
 	return append(dst, '\r', '\n')
+}
+
+// plainValue returns v without its leading spaces, and true, when that is
+// v's relaxed form: when v has no control byte (no folding, no tab) and
+// no two spaces in a row, and does not end in a space. Most field values
+// are so; it reads eight bytes at a time without a branch per word.
+func plainValue(v string) (string, bool) {
+	i := 0
+	for i < len(v) && v[i] == ' ' {
+		i++
+	}
+	v = v[i:]
+	if v == "" || v[len(v)-1] == ' ' {
+		return "", false
+	}
+	var bad, carry uint64
+	j := 0
+	for ; j+8 <= len(v); j += 8 {
+		x := load64String(v, j)
+		// Any byte below 0x20 sets a bit (the lowest exactly; a borrow
+		// may set more, which only sends v the slow way).
+		bad |= (x - 0x20*ones) &^ x
+		// Spaces (again exact up to the first) and a space after one.
+		t := x ^ 0x20*ones
+		sp := (t - ones) &^ t & high
+		bad |= sp & (sp>>8 | carry)
+		carry = sp >> 63 << 7 // a space in the last byte, for the next word's first
+	}
+	if bad&high != 0 {
+		return "", false
+	}
+	prev := carry != 0
+	for ; j < len(v); j++ {
+		c := v[j]
+		if c < 0x20 || (c == ' ' && prev) {
+			return "", false
+		}
+		prev = c == ' '
+	}
+	return v, true
 }
 
 // appendRelaxedName appends the relaxed form of a field name and the colon.
@@ -49,12 +93,19 @@ func appendRelaxedName(dst []byte, name string) []byte {
 	start := len(dst)
 	dst = append(dst, name[:n]...)
 	for i := start; i < len(dst); i++ {
-		if c := dst[i]; 'A' <= c && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
-		}
+		dst[i] = lowerTable[dst[i]]
 	}
 	return append(dst, ':')
 }
+
+// lowerTable maps each byte to itself, ASCII capitals to small letters.
+// It is never modified.
+var lowerTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = lowerASCII(byte(i))
+	}
+	return t
+}()
 
 // appendRelaxedValue appends the relaxed form of v, or of a piece of a
 // value: it unfolds (drops CR and LF), collapses WSP runs and trims both
@@ -483,9 +534,7 @@ func (b *BodyHasher) simpleRegion(r []byte) {
 // skipPlainString is skipPlain for a string.
 func skipPlainString(v string, j int) int {
 	for j+8 <= len(v) {
-		w := v[j : j+8]
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		x := load64String(v, j)
 		ctl := ^((x&^high + (0x80-0x21)*ones) | x) & high
 		t := x ^ 0x20*ones
 		sp := ^((t&^high + 0x7f*ones) | t) & high

@@ -37,6 +37,75 @@ func TestCanonicalizeHeader(t *testing.T) {
 	}
 }
 
+// refRelaxedHeader is relaxed header canonicalization (RFC 6376 §3.4.2)
+// written plainly: the name lower-cased and trimmed, the value unfolded
+// (every CR and LF dropped), each run of WSP turned into one space and
+// both ends trimmed.
+func refRelaxedHeader(name, value string) string {
+	lower := []byte(strings.TrimRight(name, " \t"))
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	name = string(lower)
+	var b strings.Builder
+	wsp := false
+	for i := range len(value) {
+		switch c := value[i]; c {
+		case '\r', '\n':
+		case ' ', '\t':
+			wsp = true
+		default:
+			if wsp && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			wsp = false
+			b.WriteByte(c)
+		}
+	}
+	return name + ":" + b.String() + "\r\n"
+}
+
+// TestCanonicalizeHeaderReference compares relaxed CanonicalizeHeader with
+// refRelaxedHeader on pseudo-random values: some of white space, line
+// breaks and control bytes, some mostly content with single spaces (the
+// plain values taken whole), at every length and offset of a word.
+func TestCanonicalizeHeaderReference(t *testing.T) {
+	seed := uint64(3)
+	rnd := func(n int) int {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		return int((seed >> 33) % uint64(n))
+	}
+	alphabets := []string{" \t\r\nab\x01!", "abcdefghijklmnop qrstuvw!", "abcdefgh  ijkl\x80\xff"}
+	for iter := range 30000 {
+		alphabet := alphabets[iter%len(alphabets)]
+		v := make([]byte, rnd(80))
+		for i := range v {
+			v[i] = alphabet[rnd(len(alphabet))]
+		}
+		if iter%5 == 0 {
+			v = append([]byte("  "), v...)
+		}
+		f := headers.Field{Name: "X-Test", Value: string(v)}
+		if got, want := CanonicalizeHeader(Relaxed, f), refRelaxedHeader(f.Name, f.Value); got != want {
+			t.Fatalf("%d: relaxed %q = %q, want %q", iter, v, got, want)
+		}
+	}
+}
+
+func FuzzCanonicalizeHeader(f *testing.F) {
+	for _, s := range []string{"", " a", "  a  b ", " a\r\n\tb", "\t\r\n a", " Zhang Chen <zhangckid@football.example.com>", " a b c d e f g h i j", " abcdefg  h"} {
+		f.Add("Subject", s)
+	}
+	f.Fuzz(func(t *testing.T, name, value string) {
+		got := CanonicalizeHeader(Relaxed, headers.Field{Name: name, Value: value})
+		if want := refRelaxedHeader(name, value); got != want {
+			t.Fatalf("relaxed %q: %q = %q, want %q", name, value, got, want)
+		}
+	})
+}
+
 // canonBody returns the canonical body by brute force, for comparison.
 func TestBodyHasher(t *testing.T) {
 	for i, tc := range []struct {

@@ -66,6 +66,9 @@ const (
 // m+n steps when names that look alike are few, as in real mail; large
 // headers or lists go through appendSelectedMap.
 func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex) []headers.Field {
+	if len(fields) <= maxScannedFields {
+		return appendSelectedScan(out, fields, names)
+	}
 	if len(fields) > maxIndexedFields || len(names) > maxIndexedNames {
 		return appendSelectedMap(out, fields, names)
 	}
@@ -106,6 +109,37 @@ func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex)
 		}
 		out = append(out, fields[at])
 		walks[w].at = next[at]
+	}
+	return out
+}
+
+// maxScannedFields is the largest header appendSelected scans once per
+// name rather than indexes: a bit per field says whether it is taken.
+const maxScannedFields = 64
+
+// appendSelectedScan is appendSelected for headers of at most
+// maxScannedFields fields, most of them: each name scans the fields' keys
+// (nameKey, on the stack) from the bottom up for the first instance not
+// yet taken, at most 64 steps per name.
+func appendSelectedScan(out, fields []headers.Field, names []string) []headers.Field {
+	var keys [maxScannedFields]uint32
+	keys2 := keys[:len(fields)]
+	for i, f := range fields {
+		keys2[i] = nameKey(f.Name)
+	}
+	var taken uint64
+	for _, name := range names {
+		if name != "" && (name[0] <= ' ' || name[len(name)-1] <= ' ') {
+			name = strings.TrimSpace(name)
+		}
+		k := nameKey(name)
+		for i := len(keys2) - 1; i >= 0; i-- {
+			if keys2[i] == k && taken&(1<<i) == 0 && asciiEqualFold(fields[i].Name, name) {
+				taken |= 1 << i
+				out = append(out, fields[i])
+				break
+			}
+		}
 	}
 	return out
 }
@@ -218,12 +252,41 @@ func asciiEqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	for i := 0; i < len(a); i++ {
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		if x, y := load64String(a, i), load64String(b, i); x != y && !foldEqualWord(x, y) {
+			return false
+		}
+	}
+	for ; i < len(a); i++ {
 		if x, y := a[i], b[i]; x != y && lowerASCII(x) != lowerASCII(y) {
 			return false
 		}
 	}
 	return true
+}
+
+// foldEqualWord reports whether the eight bytes of x and y differ only
+// in the case of ASCII letters.
+func foldEqualWord(x, y uint64) bool {
+	d := x ^ y
+	if d&^(0x20*ones) != 0 {
+		return false // they differ in more than the case bit
+	}
+	// The bytes of x, lower-cased if letters, that are in 'a'..'z'. No
+	// carry crosses a byte: the low seven bits plus 0x1f stay below 0x100.
+	l := x | 0x20*ones
+	letter := ((l&^high + (0x80-'a')*ones) | l) &^ ((l&^high + (0x80-'z'-1)*ones) | l) & high
+	// Where they differ, d has 0x20; shifted, the byte's high bit.
+	return (d<<2)&^letter == 0
+}
+
+// load64String returns the eight bytes of s from i as a little-endian
+// word (the compiler makes it one load).
+func load64String(s string, i int) uint64 {
+	w := s[i : i+8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // HeaderHash returns the hash, made with h, of the signed header fields

@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -335,7 +336,11 @@ func refSelectFields(fields []headers.Field, names []string) []headers.Field {
 // the stack, with names that differ only in case and names that share
 // length and first and last letters.
 func TestSelectFieldsReference(t *testing.T) {
-	pool := []string{"From", "from", "FROM", "Date", "Dote", "DATE", "To", "Tx", "Received", "Subject", "X-A", "X-a", "x-A", "", " From "}
+	pool := []string{"From", "from", "FROM", "Date", "Dote", "DATE", "To", "Tx", "Received", "Subject", "X-A", "X-a", "x-A", "", " From ",
+		// Longer than a word, and look-alikes that differ in bit 0x20 of
+		// a byte that is not a letter.
+		"Content-Transfer-Encoding", "content-transfer-encoding", "CONTENT-TRANSFER-ENCODING", "Content\rTransfer-Encoding",
+		"X-Sig@nature", "X-Sig`nature", "X-Sig[natur{e", "x-sig{natur[e"}
 	seed := uint64(7)
 	rnd := func(n int) int {
 		seed = seed*6364136223846793005 + 1442695040888963407
@@ -361,6 +366,37 @@ func TestSelectFieldsReference(t *testing.T) {
 		}
 		require.Equal(t, want, got, "%d: h=%q", iter, names)
 	}
+}
+
+// TestASCIIEqualFold compares asciiEqualFold, which reads eight bytes at a
+// time, with a byte-by-byte fold on every pair of bytes at every offset of
+// a name longer than a word.
+func TestASCIIEqualFold(t *testing.T) {
+	ref := func(a, b string) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range len(a) {
+			if lowerASCII(a[i]) != lowerASCII(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	base := []byte("Message-Id-X")
+	for pos := range base {
+		for x := range 256 {
+			for y := range 256 {
+				a, b := bytes.Clone(base), bytes.Clone(base)
+				a[pos], b[pos] = byte(x), byte(y)
+				if got, want := asciiEqualFold(string(a), string(b)), ref(string(a), string(b)); got != want {
+					t.Fatalf("asciiEqualFold(%q, %q) = %v, want %v", a, b, got, want)
+				}
+			}
+		}
+	}
+	assert.True(t, asciiEqualFold("Content-Transfer-Encoding", "CONTENT-transfer-ENCODING"))
+	assert.False(t, asciiEqualFold("Content-Transfer-Encoding", "Content-Transfer-Encodin"))
 }
 
 // TestSelectFieldsHostile: a huge header of look-alike names (one key for
