@@ -59,11 +59,12 @@ const (
 // appendSelected appends what SelectFields returns to out, using ix for
 // its index of the fields (ix keeps its memory for the next call).
 //
-// It indexes the fields first, rather than scanning the header for each
-// name: fields whose names look alike (same length, same first and last
+// A header of up to maxScannedFields fields, as nearly all are, is
+// scanned once per name (appendSelectedScan). A larger one is indexed
+// first: fields whose names look alike (same length, same first and last
 // letter) are chained from the bottom of the header up, and each name
-// walks its chain. A header of m fields and a list of n names cost about
-// m+n steps when names that look alike are few, as in real mail; large
+// walks its chain, so that a header of m fields and a list of n names
+// cost about m+n steps when names that look alike are few; very large
 // headers or lists go through appendSelectedMap.
 func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex) []headers.Field {
 	if len(fields) <= maxScannedFields {
