@@ -475,24 +475,55 @@ func (b *BodyHasher) writeRelaxed(p []byte) {
 // might end a relaxed run (a control byte or a space before one), reading
 // eight bytes at a time; the caller decides on that byte. It returns j when
 // fewer than eight bytes are left.
+//
+// While sixteen bytes are left, it looks past the bytes that only seem to
+// end the run in a word (a space in its last byte followed by content, a
+// CRLF between content, a false alarm of runEnds) itself: those are most
+// of the stops in text, and a return to the caller costs several times
+// the test.
 func skipPlain(p []byte, j int) int {
+	q := p[j:]
+	for len(q) >= 16 {
+		end := runEnds(binary.LittleEndian.Uint64(q))
+		if end == 0 {
+			q = q[8:]
+			continue
+		}
+		k := bits.TrailingZeros64(end) >> 3
+		switch d := q[k]; {
+		case d > ' ':
+			q = q[k+1:]
+		case d == ' ' && q[k+1] > ' ':
+			q = q[k+2:]
+		case d == '\r' && q[k+1] == '\n' && q[k+2] > ' ':
+			q = q[k+3:]
+		default:
+			return len(p) - len(q) + k
+		}
+	}
+	j = len(p) - len(q)
 	for j+8 <= len(p) {
-		x := binary.LittleEndian.Uint64(p[j:])
-		// ctl: the high bit of each byte below 0x21 (no carries: the low
-		// seven bits plus 0x5f stay below 0x100).
-		ctl := ^((x&^high + (0x80-0x21)*ones) | x) & high
-		// sp: the high bit of each space.
-		t := x ^ 0x20*ones
-		sp := ^((t&^high + 0x7f*ones) | t) & high
-		// A space followed by a byte of 0x21 or more within the word
-		// continues the run.
-		single := sp &^ (ctl >> 8) & (high >> 8)
-		if end := ctl &^ single; end != 0 {
+		if end := runEnds(binary.LittleEndian.Uint64(p[j:])); end != 0 {
 			return j + bits.TrailingZeros64(end)>>3
 		}
 		j += 8
 	}
 	return j
+}
+
+// runEnds returns a mask of the bytes of x, read little-endian, that may
+// end a relaxed run: a set high bit for each byte below 0x21 other than a
+// space followed by a byte of 0x21 or more. The lowest set bit is exact or
+// a false alarm on a byte above 0x20 (a borrow can set bits above a byte
+// below 0x21, and the space test can take a '!' after a space for a
+// space); those above it may be false alarms too. A caller acts only on
+// the lowest, and looks at that byte itself. A space in the last byte is
+// always marked: its next byte is not in x.
+func runEnds(x uint64) uint64 {
+	ctl := (x - 0x21*ones) &^ x & high
+	t := x ^ 0x20*ones
+	sp := (t - ones) &^ t & high
+	return ctl &^ (sp &^ (ctl>>8 | 1<<63))
 }
 
 // simpleRegion canonicalizes r (simple, no limit). r starts and ends with
@@ -531,15 +562,10 @@ func (b *BodyHasher) simpleRegion(r []byte) {
 	b.emit(r[from:])
 }
 
-// skipPlainString is skipPlain for a string.
+// skipPlainString is skipPlain for a string, eight bytes at a time only.
 func skipPlainString(v string, j int) int {
 	for j+8 <= len(v) {
-		x := load64String(v, j)
-		ctl := ^((x&^high + (0x80-0x21)*ones) | x) & high
-		t := x ^ 0x20*ones
-		sp := ^((t&^high + 0x7f*ones) | t) & high
-		single := sp &^ (ctl >> 8) & (high >> 8)
-		if end := ctl &^ single; end != 0 {
+		if end := runEnds(load64String(v, j)); end != 0 {
 			return j + bits.TrailingZeros64(end)>>3
 		}
 		j += 8
