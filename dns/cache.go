@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -97,7 +96,7 @@ func (c *Cache) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Name: fqdn, Type: qtype, Kind: KindTimeout, Err: err}
 	}
-	k := cacheKey{strings.ToLower(fqdn), qtype}
+	k := cacheKey{foldName(fqdn), qtype}
 	c.mu.Lock()
 	if el, ok := c.entries[k]; ok {
 		e := el.Value.(*cacheEntry)

@@ -310,15 +310,15 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 			break
 		}
 		if seen == nil {
-			seen = map[string]bool{strings.ToLower(name): true}
+			seen = map[string]bool{foldName(name): true}
 		}
-		if seen[strings.ToLower(next)] {
+		if seen[foldName(next)] {
 			return fail(KindMalformed, errors.New("CNAME loop"))
 		}
 		if hop >= maxCNAMEHops {
 			return fail(KindMalformed, errors.New("CNAME chain too long"))
 		}
-		seen[strings.ToLower(next)] = true
+		seen[foldName(next)] = true
 		want = next
 	}
 	hasType := false

@@ -156,7 +156,7 @@ func LoadSnapshotFile(path string) (*Snapshot, error) {
 // Query implements Resolver.
 func (s *Snapshot) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	fqdn := mdns.Fqdn(name)
-	rep, ok := s.entries[cacheKey{strings.ToLower(fqdn), qtype}]
+	rep, ok := s.entries[cacheKey{foldName(fqdn), qtype}]
 	if !ok {
 		return nil, &Error{Name: fqdn, Type: qtype, Kind: KindNotInSnapshot}
 	}
@@ -256,7 +256,7 @@ func (r *Recorder) Save(path string) error {
 // returned for it; now is the time used when ans is nil.
 func NewEntry(name string, qtype uint16, ans *Answer, err error, now time.Time) Entry {
 	e := Entry{
-		Name:   strings.ToLower(mdns.Fqdn(name)),
+		Name:   foldName(mdns.Fqdn(name)),
 		Type:   mdns.Type(qtype).String(),
 		Result: ResultOK,
 		Time:   now.UTC(),
@@ -333,7 +333,7 @@ func decodeEntry(e Entry) (*replayed, cacheKey, error) {
 	if _, ok := mdns.IsDomainName(fqdn); !ok || len(fqdn) > 255 || e.Name == "" {
 		return nil, cacheKey{}, fmt.Errorf("invalid name %q", e.Name)
 	}
-	e.Name = strings.ToLower(fqdn)
+	e.Name = foldName(fqdn)
 	qtype, err := parseType(e.Type)
 	if err != nil {
 		return nil, cacheKey{}, err
