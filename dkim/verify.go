@@ -133,7 +133,7 @@ func (v *Verifier) Verify(ctx context.Context, m *headers.Message) ([]Result, er
 	st := v.newRun(m)
 	var out []Result
 	for _, f := range m.Fields {
-		if strings.EqualFold(f.Name, headers.FieldDKIMSignature) {
+		if asciiEqualFold(f.Name, headers.FieldDKIMSignature) {
 			out = append(out, st.verify(ctx, f))
 		}
 	}
@@ -332,7 +332,7 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	}
 	signedFroms := 0
 	for _, name := range sig.Headers {
-		if strings.EqualFold(name, "From") {
+		if asciiEqualFold(name, "From") {
 			signedFroms++
 		}
 	}
@@ -556,7 +556,7 @@ func verifies(body Check) string {
 func (st *run) froms() int {
 	n := 0
 	for _, f := range st.m.Fields {
-		if strings.EqualFold(f.Name, "From") {
+		if asciiEqualFold(f.Name, "From") {
 			n++
 		}
 	}

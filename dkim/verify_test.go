@@ -458,6 +458,26 @@ func TestVerifyLargeBodyMemory(t *testing.T) {
 	}
 }
 
+// TestVerifyFieldNamesASCII: field names compare without ASCII case only.
+// A name that matches "DKIM-Signature" or "From" under Unicode folding
+// alone (the Kelvin sign K folds to k) names another field.
+func TestVerifyFieldNamesASCII(t *testing.T) {
+	key := loadKey(t, "rsa2048.pem")
+	v := newVerifier(t, txtZone("sel._domainkey.example.org", keyRecord(t, key, "")))
+	signed := testSign(t, baseMessage, signSpec{key: key, canon: "relaxed/relaxed"})
+	// The raw parser refuses such a name; a Message can still hold one.
+	m := parse(t, signed)
+	require.Equal(t, "DKIM-Signature", m.Fields[0].Name)
+	m.Fields[0].Name = "D\u212aIM-Signature"
+	res, err := v.Verify(context.Background(), m)
+	require.NoError(t, err)
+	assert.Empty(t, res)
+	res, err = v.Verify(context.Background(), parse(t, "dkim-signature"+signed[len("DKIM-Signature"):]))
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	assert.Equal(t, StatusPass, res[0].Status, res[0].Detail)
+}
+
 // TestVerifyKeyCache checks that a second verification through a caching
 // resolver, which reuses the parsed key and trace, reports the same.
 func TestVerifyKeyCache(t *testing.T) {
