@@ -123,10 +123,10 @@ const maxScannedFields = 64
 // (nameKey, on the stack) from the bottom up for the first instance not
 // yet taken, at most 64 steps per name.
 func appendSelectedScan(out, fields []headers.Field, names []string) []headers.Field {
-	var keys [maxScannedFields]uint32
-	keys2 := keys[:len(fields)]
+	var keyBuf [maxScannedFields]uint32
+	keys := keyBuf[:len(fields)]
 	for i, f := range fields {
-		keys2[i] = nameKey(f.Name)
+		keys[i] = nameKey(f.Name)
 	}
 	var taken uint64
 	for _, name := range names {
@@ -134,8 +134,8 @@ func appendSelectedScan(out, fields []headers.Field, names []string) []headers.F
 			name = strings.TrimSpace(name)
 		}
 		k := nameKey(name)
-		for i := len(keys2) - 1; i >= 0; i-- {
-			if keys2[i] == k && taken&(1<<i) == 0 && asciiEqualFold(fields[i].Name, name) {
+		for i := len(keys) - 1; i >= 0; i-- {
+			if keys[i] == k && taken&(1<<i) == 0 && asciiEqualFold(fields[i].Name, name) {
 				taken |= 1 << i
 				out = append(out, fields[i])
 				break
