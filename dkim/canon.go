@@ -383,12 +383,12 @@ func skipPlain(p []byte, j int) int {
 
 // runEnds returns a mask of the bytes of x, read little-endian, that may
 // end a relaxed run: a set high bit for each byte below 0x21 other than a
-// space followed by a byte of 0x21 or more. The lowest set bit is exact or
-// a false alarm on a byte above 0x20 (a borrow can set bits above a byte
-// below 0x21, and the space test can take a '!' after a space for a
-// space); those above it may be false alarms too. A caller acts only on
-// the lowest, and looks at that byte itself. A space in the last byte is
-// always marked: its next byte is not in x.
+// space followed by a byte of 0x21 or more. No byte that ends a run goes
+// unmarked, but a borrow from a marked byte can mark the '!' after it, or
+// keep a space before such a '!' marked: the lowest set bit is the first
+// byte that ends the run or a false alarm before it. A caller looks at
+// that byte itself. A space in the last byte is always marked: its next
+// byte is not in x.
 func runEnds(x uint64) uint64 {
 	ctl := (x - 0x21*ones) &^ x & high
 	t := x ^ 0x20*ones
