@@ -3,6 +3,7 @@ package dkim
 import (
 	"crypto"
 	"crypto/sha256"
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -34,6 +35,32 @@ func TestCanonicalizeHeader(t *testing.T) {
 	} {
 		got := CanonicalizeHeader(tc.canon, headers.Field{Name: tc.name, Value: tc.value})
 		assert.Equal(t, tc.want, got, "%d", i)
+	}
+}
+
+// TestRunEnds checks runEnds on pseudo-random words of the bytes it cares
+// about: every byte that ends a relaxed run is marked, and only high bits
+// are set.
+func TestRunEnds(t *testing.T) {
+	alphabet := []byte{' ', '!', '"', '\t', '\r', '\n', 'a', 0x01, 0x1f, 0x7f, 0x80, 0xa0}
+	seed := uint64(5)
+	for range 200000 {
+		var w [8]byte
+		for i := range w {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			w[i] = alphabet[(seed>>33)%uint64(len(alphabet))]
+		}
+		x := binary.LittleEndian.Uint64(w[:])
+		got := runEnds(x)
+		if got&^high != 0 {
+			t.Fatalf("runEnds(%q) = %#x: bits other than high bits", w, got)
+		}
+		for i, c := range w {
+			ends := c < 0x21 && !(c == ' ' && i < 7 && w[i+1] >= 0x21)
+			if ends && got&(0x80<<(8*i)) == 0 {
+				t.Fatalf("runEnds(%q) = %#x: byte %d (%q) ends a run but is not marked", w, got, i, c)
+			}
+		}
 	}
 }
 
