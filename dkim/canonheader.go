@@ -34,7 +34,7 @@ func appendRelaxedHeader(dst []byte, f headers.Field) []byte {
 // plainValue returns v without its leading spaces, and true, when that is
 // v's relaxed form: when v has no control byte (no folding, no tab) and
 // no two spaces in a row, and does not end in a space. Most field values
-// are so; it reads eight bytes at a time without a branch per word.
+// are so; it reads eight bytes at a time.
 func plainValue(v string) (string, bool) {
 	i := 0
 	for i < len(v) && v[i] == ' ' {
@@ -56,9 +56,9 @@ func plainValue(v string) (string, bool) {
 		sp := (t - ones) &^ t & high
 		bad |= sp & (sp>>8 | carry)
 		carry = sp >> 63 << 7 // a space in the last byte, for the next word's first
-	}
-	if bad&high != 0 {
-		return "", false
+		if bad&high != 0 {
+			return "", false // a long folded value is not read to its end twice
+		}
 	}
 	prev := carry != 0
 	for ; j < len(v); j++ {
