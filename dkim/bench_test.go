@@ -110,17 +110,20 @@ func BenchmarkVerify(b *testing.B) {
 	signedHeader = signedHeader[:len(signedHeader)-2]
 	signedBody := refCanonBody(Relaxed, m.Body)
 	b.Logf("signed bytes: header %d, body %d", len(signedHeader), len(signedBody))
+	floor := func(b *testing.B) {
+		bh := sha256.Sum256(signedBody)
+		if !bytes.Equal(bh[:], sig.BodyHash) {
+			b.Fatal("floor: body hash differs")
+		}
+		h := sha256.Sum256(signedHeader)
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig.Sig); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.Run("floor-rsa", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			bh := sha256.Sum256(signedBody)
-			if !bytes.Equal(bh[:], sig.BodyHash) {
-				b.Fatal("floor: body hash differs")
-			}
-			h := sha256.Sum256(signedHeader)
-			if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig.Sig); err != nil {
-				b.Fatal(err)
-			}
+			floor(b)
 		}
 	})
 	b.Run("go-msgauth", func(b *testing.B) {
@@ -133,7 +136,7 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		}
 	})
-	ours := func() {
+	ours := func(b *testing.B) {
 		m, err := headers.ParseRaw(raw, "bench")
 		if err != nil {
 			b.Fatal(err)
@@ -146,7 +149,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.Run("mailprov", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			ours()
+			ours(b)
 		}
 	})
 	// The floor and mailprov again, one after the other in each
@@ -159,13 +162,9 @@ func BenchmarkVerify(b *testing.B) {
 		var tFloor, tOurs time.Duration
 		for b.Loop() {
 			t0 := time.Now()
-			bh := sha256.Sum256(signedBody)
-			h := sha256.Sum256(signedHeader)
-			if !bytes.Equal(bh[:], sig.BodyHash) || rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig.Sig) != nil {
-				b.Fatal("floor: does not verify")
-			}
+			floor(b)
 			t1 := time.Now()
-			ours()
+			ours(b)
 			t2 := time.Now()
 			tFloor += t1.Sub(t0)
 			tOurs += t2.Sub(t1)
