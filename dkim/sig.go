@@ -5,7 +5,6 @@ import (
 	_ "crypto/sha1" // registers SHA-1 so rsa-sha1 can be named, never accepted
 	"crypto/sha256"
 	"fmt"
-	"math/bits"
 	"strings"
 
 	"github.com/mailprov/mailprov/headers"
@@ -45,98 +44,47 @@ func hashName(h crypto.Hash) string {
 // contributes nothing (so over-signing a name guards against additions).
 // Names compare case-insensitively.
 func SelectFields(fields []headers.Field, names []string) []headers.Field {
-	return appendSelected(make([]headers.Field, 0, len(names)), fields, names, new(fieldIndex))
+	return appendSelected(make([]headers.Field, 0, len(names)), fields, names)
 }
 
-// Beyond these many fields or h= names, appendSelected indexes the header
-// by full name in a map: it allocates, but stays linear however the
-// names are chosen.
+// Up to these many fields and h= names, appendSelected scans the header
+// once per name; beyond, it indexes the header by full name in a map,
+// which allocates but stays linear however the names are chosen.
 const (
-	maxIndexedFields = 256
-	maxIndexedNames  = 64
+	maxScannedFields = 256
+	maxScannedNames  = 64
 )
 
-// appendSelected appends what SelectFields returns to out, using ix for
-// its index of the fields (ix keeps its memory for the next call).
+// appendSelected appends what SelectFields returns to out.
 //
-// A header of up to maxScannedFields fields, as nearly all are, is
-// scanned once per name (appendSelectedScan). A larger one is indexed
-// first: fields whose names look alike (same length, same first and last
-// letter) are chained from the bottom of the header up, and each name
-// walks its chain, so that a header of m fields and a list of n names
-// cost about m+n steps when names that look alike are few; very large
-// headers or lists go through appendSelectedMap.
-func appendSelected(out, fields []headers.Field, names []string, ix *fieldIndex) []headers.Field {
-	if len(fields) <= maxScannedFields {
-		return appendSelectedScan(out, fields, names)
-	}
-	if len(fields) > maxIndexedFields || len(names) > maxIndexedNames {
+// A header of up to maxScannedFields fields and a list of up to
+// maxScannedNames names, as nearly all are, is scanned once per name: the
+// fields' keys (nameKey) are kept, on the stack for up to 64 fields, and
+// each name looks from the bottom up for the first field with its key and
+// name not yet taken (a bit per field). Larger headers or lists go
+// through appendSelectedMap.
+func appendSelected(out, fields []headers.Field, names []string) []headers.Field {
+	if len(fields) > maxScannedFields || len(names) > maxScannedNames {
 		return appendSelectedMap(out, fields, names)
 	}
-	ix.build(fields)
-	next, slots := ix.next, ix.slots
-	// For each distinct name so far: where its walk goes on (an index into
-	// fields, or -1 when no instance is left).
-	type walk struct {
-		name string
-		key  uint32
-		at   int32
+	var keyBuf [64]uint32
+	keys := keyBuf[:0]
+	if len(fields) > len(keyBuf) {
+		keys = make([]uint32, 0, len(fields))
 	}
-	var walkBuf [16]walk
-	walks := walkBuf[:0]
+	for _, f := range fields {
+		keys = append(keys, nameKey(f.Name))
+	}
+	var taken [maxScannedFields / 64]uint64
 	for _, name := range names {
 		if name != "" && (name[0] <= ' ' || name[len(name)-1] <= ' ') {
 			name = strings.TrimSpace(name)
 		}
 		k := nameKey(name)
-		w := -1
-		for i := range walks {
-			if walks[i].key == k && asciiEqualFold(walks[i].name, name) {
-				w = i
-				break
-			}
-		}
-		if w < 0 {
-			walks = append(walks, walk{name, k, findSlot(slots, k).bottom - 1})
-			w = len(walks) - 1
-		}
-		at := walks[w].at
-		for at >= 0 && !asciiEqualFold(fields[at].Name, name) {
-			at = next[at]
-		}
-		if at < 0 {
-			walks[w].at = -1
-			continue
-		}
-		out = append(out, fields[at])
-		walks[w].at = next[at]
-	}
-	return out
-}
-
-// maxScannedFields is the largest header appendSelected scans once per
-// name rather than indexes: a bit per field says whether it is taken.
-const maxScannedFields = 64
-
-// appendSelectedScan is appendSelected for headers of at most
-// maxScannedFields fields, most of them: each name scans the fields' keys
-// (nameKey, on the stack) from the bottom up for the first instance not
-// yet taken, at most 64 steps per name.
-func appendSelectedScan(out, fields []headers.Field, names []string) []headers.Field {
-	var keyBuf [maxScannedFields]uint32
-	keys := keyBuf[:len(fields)]
-	for i, f := range fields {
-		keys[i] = nameKey(f.Name)
-	}
-	var taken uint64
-	for _, name := range names {
-		if name != "" && (name[0] <= ' ' || name[len(name)-1] <= ' ') {
-			name = strings.TrimSpace(name)
-		}
-		k := nameKey(name)
-		for i := len(keys) - 1; i >= 0; i-- {
-			if keys[i] == k && taken&(1<<i) == 0 && asciiEqualFold(fields[i].Name, name) {
-				taken |= 1 << i
+		for i := uint(len(keys)); i > 0; {
+			i--
+			if keys[i] == k && taken[i/64]&(1<<(i%64)) == 0 && asciiEqualFold(fields[i].Name, name) {
+				taken[i/64] |= 1 << (i % 64)
 				out = append(out, fields[i])
 				break
 			}
@@ -177,56 +125,6 @@ func lowerASCIIString(s string) string {
 		}
 	}
 	return s
-}
-
-// fieldIndex chains a header's fields by nameKey, bottom up. Its zero
-// value is ready to use; build reuses its memory.
-type fieldIndex struct {
-	// next[i] is the index of the nearest field above i with the same
-	// key, or -1.
-	next []int32
-	// slots is an open-addressing table, a power of two in size and at
-	// most half full, from a key to the bottom-most field with that key.
-	slots []fieldSlot
-}
-
-// build indexes fields.
-func (ix *fieldIndex) build(fields []headers.Field) {
-	size := 1 << bits.Len(uint(2*len(fields)))
-	if cap(ix.slots) < size {
-		ix.slots = make([]fieldSlot, size)
-	} else {
-		ix.slots = ix.slots[:size]
-		clear(ix.slots)
-	}
-	next := ix.next[:0]
-	for i, f := range fields {
-		k := nameKey(f.Name)
-		s := findSlot(ix.slots, k)
-		s.key = k
-		next = append(next, s.bottom-1)
-		s.bottom = int32(i) + 1
-	}
-	ix.next = next
-}
-
-// fieldSlot is a slot of appendSelected's table.
-type fieldSlot struct {
-	key    uint32
-	bottom int32 // index + 1; 0: empty
-}
-
-// findSlot returns the slot of key k in slots (a power of two in size,
-// never full), or the empty slot where k would go.
-func findSlot(slots []fieldSlot, k uint32) *fieldSlot {
-	mask := uint32(len(slots) - 1)
-	// Fibonacci hashing: the product's top bits, as many as index slots.
-	shift := 32 - bits.Len32(mask)
-	for h := (k * 0x9e3779b1) >> shift; ; h++ {
-		if s := &slots[h&mask]; s.bottom == 0 || s.key == k {
-			return s
-		}
-	}
 }
 
 // nameKey sums up a field name: its length and its first and last

@@ -191,10 +191,8 @@ type run struct {
 	// scratch is a buffer shared by the steps of the run, one at a time:
 	// the body hasher's buffer, then the canonical header.
 	scratch []byte
-	// selected holds the signed fields of the signature being verified,
-	// found through index.
+	// selected holds the signed fields of the signature being verified.
 	selected []headers.Field
-	index    fieldIndex
 	// digest holds the header hash of the signature being verified.
 	digest [64]byte
 	// sha256 is a SHA-256 hasher for bodies, reset before each use.
@@ -225,17 +223,10 @@ func (v *Verifier) newRun(m *headers.Message) *run {
 	return r
 }
 
-// maxKeptIndex bounds the field index slots a run keeps for the next.
-const maxKeptIndex = 1024
-
 // release clears st, keeping only its buffers, for a later newRun. Nothing
 // returned by the run may point into those buffers.
 func (v *Verifier) release(st *run) {
-	index := st.index
-	if cap(index.slots) > maxKeptIndex {
-		index = fieldIndex{} // a huge header's; not kept for every later run
-	}
-	*st = run{scratch: st.scratch, selected: st.selected[:0], index: index, sha256: st.sha256}
+	*st = run{scratch: st.scratch, selected: st.selected[:0], sha256: st.sha256}
 	v.runs.Put(st)
 }
 
@@ -416,7 +407,7 @@ func (st *run) verify(ctx context.Context, f headers.Field) (r Result) {
 	}
 
 	// The header signature.
-	st.selected = appendSelected(st.selected[:0], st.m.Fields, sig.Headers, &st.index)
+	st.selected = appendSelected(st.selected[:0], st.m.Fields, sig.Headers)
 	signed := st.selected
 	var digest []byte
 	digest, st.scratch = headerHash(st.digest[:0], st.scratch, h, sig.HeaderCanon, signed, f)
