@@ -384,16 +384,16 @@ func skipPlain(p []byte, j int) int {
 // runEnds returns a mask of the bytes of x, read little-endian, that may
 // end a relaxed run: a set high bit for each byte below 0x21 other than a
 // space followed by a byte of 0x21 or more. No byte that ends a run goes
-// unmarked, but a borrow from a marked byte can mark the '!' after it, or
-// keep a space before such a '!' marked: the lowest set bit is the first
-// byte that ends the run or a false alarm before it. A caller looks at
-// that byte itself. A space in the last byte is always marked: its next
-// byte is not in x.
+// unmarked, but a borrow from a marked byte can mark the space or '!'
+// after it, or keep a space before such a '!' marked: the lowest set bit
+// is the first byte that ends the run or a false alarm before it. A caller
+// looks at that byte itself. A space in the last byte is always marked:
+// its next byte is not in x.
 func runEnds(x uint64) uint64 {
-	ctl := (x - 0x21*ones) &^ x & high
-	t := x ^ 0x20*ones
-	sp := (t - ones) &^ t & high
-	return ctl &^ (sp &^ (ctl>>8 | 1<<63))
+	ascii := ^x & high
+	ctl := (x - 0x21*ones) & ascii   // below 0x21: a space or a control byte
+	below := (x - 0x20*ones) & ascii // below 0x20: a control byte
+	return below | ctl&(ctl>>8|1<<63)
 }
 
 // simpleRegion canonicalizes r (simple, no limit). r starts and ends with
