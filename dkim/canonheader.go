@@ -4,6 +4,7 @@ import (
 	"math/bits"
 
 	"github.com/mailprov/mailprov/headers"
+	"github.com/mailprov/mailprov/internal/ascii"
 )
 
 // CanonicalizeHeader returns the canonical form of a header field, with its
@@ -47,7 +48,7 @@ func plainValue(v string) (string, bool) {
 	var bad, carry uint64
 	j := 0
 	for ; j+8 <= len(v); j += 8 {
-		x := load64String(v, j)
+		x := ascii.Load64(v, j)
 		// Any byte below 0x20 sets a bit (the lowest exactly; a borrow
 		// may set more, which only sends v the slow way).
 		bad |= (x - 0x20*ones) &^ x
@@ -137,7 +138,7 @@ func appendRelaxedValue(dst []byte, v string, wsp, started bool) ([]byte, bool, 
 // skipPlainString is skipPlain for a string, eight bytes at a time only.
 func skipPlainString(v string, j int) int {
 	for j+8 <= len(v) {
-		if end := runEnds(load64String(v, j)); end != 0 {
+		if end := runEnds(ascii.Load64(v, j)); end != 0 {
 			return j + bits.TrailingZeros64(end)>>3
 		}
 		j += 8

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mailprov/mailprov/headers"
+	"github.com/mailprov/mailprov/internal/ascii"
 )
 
 // HashAlgorithm splits a signature algorithm (a=) into its hash and key
@@ -98,12 +99,12 @@ func appendSelected(out, fields []headers.Field, names []string) []headers.Field
 func appendSelectedMap(out, fields []headers.Field, names []string) []headers.Field {
 	byName := make(map[string][]int32)
 	for i := len(fields) - 1; i >= 0; i-- {
-		k := lowerASCIIString(fields[i].Name)
+		k := ascii.Lower(fields[i].Name)
 		byName[k] = append(byName[k], int32(i))
 	}
 	taken := make(map[string]int)
 	for _, name := range names {
-		k := lowerASCIIString(strings.TrimSpace(name))
+		k := ascii.Lower(strings.TrimSpace(name))
 		n := taken[k]
 		if idx := byName[k]; n < len(idx) {
 			out = append(out, fields[idx[n]])
@@ -111,20 +112,6 @@ func appendSelectedMap(out, fields []headers.Field, names []string) []headers.Fi
 		}
 	}
 	return out
-}
-
-// lowerASCIIString is s with its ASCII letters lower-cased.
-func lowerASCIIString(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				b[j] = lowerASCII(b[j])
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 // nameKey sums up a field name: its length and its first and last
@@ -153,7 +140,7 @@ func asciiEqualFold(a, b string) bool {
 	}
 	i := 0
 	for ; i+8 <= len(a); i += 8 {
-		if x, y := load64String(a, i), load64String(b, i); x != y && !foldEqualWord(x, y) {
+		if x, y := ascii.Load64(a, i), ascii.Load64(b, i); x != y && !foldEqualWord(x, y) {
 			return false
 		}
 	}
@@ -178,14 +165,6 @@ func foldEqualWord(x, y uint64) bool {
 	letter := ((l&^high + (0x80-'a')*ones) | l) &^ ((l&^high + (0x80-'z'-1)*ones) | l) & high
 	// Where they differ, d has 0x20; shifted, the byte's high bit.
 	return (d<<2)&^letter == 0
-}
-
-// load64String returns the eight bytes of s from i as a little-endian
-// word (the compiler makes it one load).
-func load64String(s string, i int) uint64 {
-	w := s[i : i+8]
-	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // HeaderHash returns the hash, made with h, of the signed header fields

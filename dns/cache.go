@@ -9,6 +9,8 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/mailprov/mailprov/internal/ascii"
 )
 
 // Default settings of a Cache.
@@ -96,7 +98,7 @@ func (c *Cache) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Name: fqdn, Type: qtype, Kind: KindTimeout, Err: err}
 	}
-	k := cacheKey{foldName(fqdn), qtype}
+	k := cacheKey{ascii.Lower(fqdn), qtype}
 	c.mu.Lock()
 	if el, ok := c.entries[k]; ok {
 		e := el.Value.(*cacheEntry)

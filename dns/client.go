@@ -12,6 +12,8 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/mailprov/mailprov/internal/ascii"
 )
 
 // Default settings of a Client.
@@ -310,15 +312,15 @@ func (c *Client) answer(name string, qtype uint16, srv string, resp *mdns.Msg) (
 			break
 		}
 		if seen == nil {
-			seen = map[string]bool{foldName(name): true}
+			seen = map[string]bool{ascii.Lower(name): true}
 		}
-		if seen[foldName(next)] {
+		if seen[ascii.Lower(next)] {
 			return fail(KindMalformed, errors.New("CNAME loop"))
 		}
 		if hop >= maxCNAMEHops {
 			return fail(KindMalformed, errors.New("CNAME chain too long"))
 		}
-		seen[foldName(next)] = true
+		seen[ascii.Lower(next)] = true
 		want = next
 	}
 	hasType := false

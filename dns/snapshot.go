@@ -17,6 +17,8 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/mailprov/mailprov/internal/ascii"
 )
 
 // A snapshot file is JSON Lines: one Entry object per line, one line per
@@ -156,7 +158,7 @@ func LoadSnapshotFile(path string) (*Snapshot, error) {
 // Query implements Resolver.
 func (s *Snapshot) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	fqdn := mdns.Fqdn(name)
-	rep, ok := s.entries[cacheKey{foldName(fqdn), qtype}]
+	rep, ok := s.entries[cacheKey{ascii.Lower(fqdn), qtype}]
 	if !ok {
 		return nil, &Error{Name: fqdn, Type: qtype, Kind: KindNotInSnapshot}
 	}
@@ -256,7 +258,7 @@ func (r *Recorder) Save(path string) error {
 // returned for it; now is the time used when ans is nil.
 func NewEntry(name string, qtype uint16, ans *Answer, err error, now time.Time) Entry {
 	e := Entry{
-		Name:   foldName(mdns.Fqdn(name)),
+		Name:   ascii.Lower(mdns.Fqdn(name)),
 		Type:   mdns.Type(qtype).String(),
 		Result: ResultOK,
 		Time:   now.UTC(),
@@ -333,7 +335,7 @@ func decodeEntry(e Entry) (*replayed, cacheKey, error) {
 	if _, ok := mdns.IsDomainName(fqdn); !ok || len(fqdn) > 255 || e.Name == "" {
 		return nil, cacheKey{}, fmt.Errorf("invalid name %q", e.Name)
 	}
-	e.Name = foldName(fqdn)
+	e.Name = ascii.Lower(fqdn)
 	qtype, err := parseType(e.Type)
 	if err != nil {
 		return nil, cacheKey{}, err

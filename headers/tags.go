@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mailprov/mailprov/internal/ascii"
 )
 
 // Errors from ParseTagList and ParseSignature.
@@ -211,7 +213,7 @@ func validTagValue(v string) bool {
 	// Eight bytes at a time; a word that may have a byte below 0x20 or
 	// 0x7f is looked at more closely.
 	for ; i+8 <= len(v); i += 8 {
-		x := load64(v, i)
+		x := ascii.Load64(v, i)
 		t := x ^ 0x7f*swarOnes
 		if ((x-0x20*swarOnes)&^x|(t-swarOnes)&^t)&swarHigh != 0 && badTagBytes(x) != 0 {
 			return false
@@ -294,10 +296,3 @@ const (
 	swarOnes = 0x0101010101010101
 	swarHigh = 0x8080808080808080
 )
-
-// load64 returns the eight bytes of s from i, little-endian.
-func load64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
