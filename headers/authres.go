@@ -346,7 +346,8 @@ func (p *arParser) value() (string, bool) {
 		if !ok || p.i >= len(p.s) || p.s[p.i] != '@' {
 			return v, ok
 		}
-		// A quoted local-part: "john doe"@example.com, kept as written.
+		// A quoted local-part: "john doe"@example.com, kept as written
+		// but unfolded, as quoted() unfolds a whole quoted value.
 	}
 	for p.i < len(p.s) {
 		c := p.s[p.i]
@@ -355,7 +356,11 @@ func (p *arParser) value() (string, bool) {
 		}
 		p.i++
 	}
-	return p.s[start:p.i], true
+	v := p.s[start:p.i]
+	if strings.IndexAny(v, "\r\n") >= 0 {
+		v = strings.NewReplacer("\r", "", "\n", "").Replace(v)
+	}
+	return v, true
 }
 
 // parse reads authserv-id [version] and the resinfos into ar.

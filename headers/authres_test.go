@@ -105,6 +105,11 @@ func TestParseAuthResults(t *testing.T) {
 			{Method: "dkim", Result: "pass", Comment: "a ) b ( c", Properties: arProps("header.d=x")}}}},
 		19: {in: "example.com; dkim=fail header.d=x.example header.b=", want: AuthResults{AuthServID: "example.com", Results: []AuthResult{
 			{Method: "dkim", Result: "fail", Properties: arProps("header.d=x.example", "header.b=")}}}},
+		// A quoted local-part folded across lines is unfolded, as a quoted
+		// value is (found by FuzzAuthResults: formatted again, it read
+		// differently).
+		39: {in: "example.com; dkim=pass header.from=\"john\r\n doe\"@example.com header.i=\"a\nb\"", want: AuthResults{AuthServID: "example.com", Results: []AuthResult{
+			{Method: "dkim", Result: "pass", Properties: arProps(`header.from="john doe"@example.com`, "header.i=ab")}}}},
 
 		// Errors, with what could be read.
 		20: {in: "", wantErr: true},
