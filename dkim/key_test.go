@@ -105,3 +105,53 @@ func TestHashAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifySignaturePrepared checks that an RSA Key from ParseKey verifies
+// through its prepared form (rsapub) with crypto/rsa's verdicts, that
+// copies share it, and that a Key whose Public was replaced, or one built
+// by hand, verifies with crypto/rsa instead of the stale preparation.
+func TestVerifySignaturePrepared(t *testing.T) {
+	priv := loadKey(t, "rsa2048.pem").(*rsa.PrivateKey)
+	other := loadKey(t, "rsa1024.pem").(*rsa.PrivateKey)
+	spki, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	require.NoError(t, err)
+	k, err := ParseKey("v=DKIM1; p=" + base64.StdEncoding.EncodeToString(spki))
+	require.NoError(t, err)
+	pub := k.Public.(*rsa.PublicKey)
+
+	hashOf := func(h crypto.Hash, s string) []byte {
+		d := h.New()
+		d.Write([]byte(s))
+		return d.Sum(nil)
+	}
+	digest := hashOf(crypto.SHA256, "header")
+	sign := func(p *rsa.PrivateKey, h crypto.Hash, d []byte) []byte {
+		sig, err := rsa.SignPKCS1v15(nil, p, h, d)
+		require.NoError(t, err)
+		return sig
+	}
+	sig := sign(priv, crypto.SHA256, digest)
+	require.NoError(t, k.VerifySignature(crypto.SHA256, digest, sig))
+	require.NotNil(t, k.prepared(pub), "ParseKey's key is not prepared")
+	bad := append([]byte(nil), sig...)
+	bad[100] ^= 4
+	err = k.VerifySignature(crypto.SHA256, digest, bad)
+	assert.ErrorIs(t, err, ErrBadSignature)
+	assert.ErrorIs(t, err, rsa.ErrVerification)
+	sig1 := sign(priv, crypto.SHA1, hashOf(crypto.SHA1, "header"))
+	assert.NoError(t, k.VerifySignature(crypto.SHA1, hashOf(crypto.SHA1, "header"), sig1))
+
+	copied := *k
+	assert.Same(t, k.prepared(pub), copied.prepared(pub), "a copy prepares the key again")
+
+	// Public replaced: the other key's signatures verify, this key's do not.
+	copied.Public = &other.PublicKey
+	assert.Nil(t, copied.prepared(&other.PublicKey))
+	assert.NoError(t, copied.VerifySignature(crypto.SHA256, digest, sign(other, crypto.SHA256, digest)))
+	assert.ErrorIs(t, copied.VerifySignature(crypto.SHA256, digest, sig), ErrBadSignature)
+
+	byHand := &Key{Type: "rsa", Public: &priv.PublicKey, Bits: 2048}
+	assert.Nil(t, byHand.prepared(&priv.PublicKey))
+	assert.NoError(t, byHand.VerifySignature(crypto.SHA256, digest, sig))
+	assert.ErrorIs(t, byHand.VerifySignature(crypto.SHA256, digest, bad), ErrBadSignature)
+}
