@@ -40,6 +40,10 @@ import (
 // Verifier.MinKeyBits is zero (RFC 8301 §3.2, which ARC inherits).
 const DefaultMinKeyBits = 1024
 
+// DefaultMaxKeyBits is the largest RSA key accepted when
+// Verifier.MaxKeyBits is zero, as dkim.DefaultMaxKeyBits.
+const DefaultMaxKeyBits = dkim.DefaultMaxKeyBits
+
 // Status is the chain validation status (RFC 8617 §4.4 "cv").
 type Status string
 
@@ -88,6 +92,7 @@ const (
 	ReasonAlgorithmUnsupported Reason = "algorithm_unsupported"  // a= other than rsa-sha256 (ed25519 unless allowed)
 	ReasonKeyMissing           Reason = "key_missing"            // no key record
 	ReasonKeyTooSmall          Reason = "key_too_small"          // RSA key below MinKeyBits
+	ReasonKeyTooLarge          Reason = "key_too_large"          // RSA key above MaxKeyBits
 	ReasonKeyInvalid           Reason = "key_invalid"            // key record malformed, revoked, or of the wrong type
 	ReasonDNSError             Reason = "dns_error"              // a key lookup failed temporarily
 	ReasonBodyUnchecked        Reason = "body_unchecked"         // status neutral: no body to check bh=
@@ -128,6 +133,7 @@ var reasonTable = [...]struct {
 	{ErrAlgorithmUnsupported, ReasonAlgorithmUnsupported},
 	{dkim.ErrKeyMissing, ReasonKeyMissing},
 	{dkim.ErrKeyTooSmall, ReasonKeyTooSmall},
+	{dkim.ErrKeyTooLarge, ReasonKeyTooLarge},
 	{dkim.ErrDNS, ReasonDNSError},
 	{dkim.ErrKeySyntax, ReasonKeyInvalid},
 	{dkim.ErrKeyRevoked, ReasonKeyInvalid},
@@ -167,6 +173,9 @@ type Verifier struct {
 	// MinKeyBits is the smallest RSA key accepted; zero means
 	// DefaultMinKeyBits.
 	MinKeyBits int
+	// MaxKeyBits is the largest RSA key accepted; zero means
+	// DefaultMaxKeyBits.
+	MaxKeyBits int
 	// AllowEd25519 accepts ed25519-sha256 ARC signatures (RFC 8463 keys),
 	// which RFC 8617 does not name. When false they fail with reason
 	// algorithm_unsupported.
@@ -424,8 +433,17 @@ func (st *state) usableKey(ctx context.Context, sig *headers.Signature, keyType 
 	if minBits == 0 {
 		minBits = DefaultMinKeyBits
 	}
-	if _, ok := k.Public.(*rsa.PublicKey); ok && k.Bits < minBits {
-		return nil, fmt.Errorf("%w: %d bits, want %d", dkim.ErrKeyTooSmall, k.Bits, minBits)
+	maxBits := st.v.MaxKeyBits
+	if maxBits == 0 {
+		maxBits = DefaultMaxKeyBits
+	}
+	if _, ok := k.Public.(*rsa.PublicKey); ok {
+		switch {
+		case k.Bits < minBits:
+			return nil, fmt.Errorf("%w: %d bits, want %d", dkim.ErrKeyTooSmall, k.Bits, minBits)
+		case k.Bits > maxBits:
+			return nil, fmt.Errorf("%w: %d bits, at most %d", dkim.ErrKeyTooLarge, k.Bits, maxBits)
+		}
 	}
 	return k, nil
 }

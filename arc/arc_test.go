@@ -286,17 +286,19 @@ func TestVerifyKeyProblems(t *testing.T) {
 		zone   string
 		opts   []dnstest.Option
 		minKey int
+		maxKey int
 		reason Reason
 	}{
-		{"key missing", testZone(t, key, "hop1.example"), nil, 0, ReasonKeyMissing},
-		{"servfail", testZone(t, key, "hop1.example"), []dnstest.Option{dnstest.WithServFail("sel._domainkey.hop2.example")}, 0, ReasonDNSError},
-		{"revoked", testZone(t, key, "hop1.example") + "sel._domainkey.hop2.example. 300 IN TXT \"v=DKIM1; p=\"\n", nil, 0, ReasonKeyInvalid},
-		{"too small", testZone(t, key, "hop1.example", "hop2.example"), nil, 2048, ReasonKeyTooSmall},
+		{"key missing", testZone(t, key, "hop1.example"), nil, 0, 0, ReasonKeyMissing},
+		{"servfail", testZone(t, key, "hop1.example"), []dnstest.Option{dnstest.WithServFail("sel._domainkey.hop2.example")}, 0, 0, ReasonDNSError},
+		{"revoked", testZone(t, key, "hop1.example") + "sel._domainkey.hop2.example. 300 IN TXT \"v=DKIM1; p=\"\n", nil, 0, 0, ReasonKeyInvalid},
+		{"too small", testZone(t, key, "hop1.example", "hop2.example"), nil, 2048, 0, ReasonKeyTooSmall},
+		{"too large", testZone(t, key, "hop1.example", "hop2.example"), nil, 0, 1023, ReasonKeyTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := dnstest.NewServer(t, tt.zone, tt.opts...)
-			v := &Verifier{Resolver: srv.Resolver(), MinKeyBits: tt.minKey}
+			v := &Verifier{Resolver: srv.Resolver(), MinKeyBits: tt.minKey, MaxKeyBits: tt.maxKey}
 			res := v.Verify(context.Background(), m)
 			assert.Equal(t, StatusFail, res.Status)
 			assert.Equal(t, tt.reason, res.Reason, res.Detail)

@@ -52,7 +52,9 @@
 //     only draws a warning: with AsOf set to a message's Date, the MTA
 //     often signs later than the Date says.
 //   - rsa-sha1 is permerror algorithm_weak; an RSA key under MinKeyBits
-//     (default 1024) is permerror key_too_small (RFC 8301).
+//     (default 1024) is permerror key_too_small (RFC 8301), and one over
+//     MaxKeyBits (default 8192) permerror key_too_large: its arithmetic
+//     would cost too much.
 //   - More From fields in the message than h= names is fail extra_from,
 //     even when the cryptography verifies (the double-From attack).
 //   - An l= shorter than the canonical body verifies the signed part but is

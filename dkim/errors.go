@@ -42,6 +42,7 @@ const (
 	ReasonKeyMissing           Reason = "key_missing"           // no key record (NXDOMAIN or no TXT)
 	ReasonKeyRevoked           Reason = "key_revoked"           // key record with empty p=
 	ReasonKeyTooSmall          Reason = "key_too_small"         // RSA key below the minimum size (RFC 8301)
+	ReasonKeyTooLarge          Reason = "key_too_large"         // RSA key above Verifier.MaxKeyBits
 	ReasonKeySyntax            Reason = "key_syntax"            // key record malformed
 	ReasonKeyUnsupported       Reason = "key_unsupported"       // key type unknown or not matching a=
 	ReasonAlgorithmUnsupported Reason = "algorithm_unsupported" // a= unknown, or unknown canonicalization
@@ -74,6 +75,8 @@ var (
 	ErrKeyRevoked = errors.New("dkim: key revoked")
 	// ErrKeyTooSmall is returned for an RSA key below Verifier.MinKeyBits.
 	ErrKeyTooSmall = errors.New("dkim: key too small")
+	// ErrKeyTooLarge is returned for an RSA key above Verifier.MaxKeyBits.
+	ErrKeyTooLarge = errors.New("dkim: key too large")
 	// ErrKeySyntax is returned for a malformed key record.
 	ErrKeySyntax = errors.New("dkim: malformed key record")
 	// ErrKeyUnsupported is returned for a key type mailprov cannot use, or
@@ -134,6 +137,7 @@ var reasonTable = [...]struct {
 	{ErrKeyMissing, ReasonKeyMissing},
 	{ErrKeyRevoked, ReasonKeyRevoked},
 	{ErrKeyTooSmall, ReasonKeyTooSmall},
+	{ErrKeyTooLarge, ReasonKeyTooLarge},
 	{ErrKeySyntax, ReasonKeySyntax},
 	{ErrKeyUnsupported, ReasonKeyUnsupported},
 	{ErrAlgorithmUnsupported, ReasonAlgorithmUnsupported},

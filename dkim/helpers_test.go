@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +71,23 @@ func keyRecord(t testing.TB, s crypto.Signer, extra string) string {
 	}
 	t.Fatalf("unknown key %T", s)
 	return ""
+}
+
+// hugeKeyRecord returns a key record whose p= is an RSA public key of
+// the given size with a random odd modulus: no private key exists for it.
+func hugeKeyRecord(t testing.TB, bits int) string {
+	t.Helper()
+	n := make([]byte, bits/8)
+	if _, err := rand.Read(n); err != nil {
+		t.Fatal(err)
+	}
+	n[0] |= 0x80
+	n[len(n)-1] |= 1
+	der, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: new(big.Int).SetBytes(n), E: 65537})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "v=DKIM1; k=rsa; p=" + base64.StdEncoding.EncodeToString(der)
 }
 
 // txtZone returns zone text with one TXT record per (name, value) pair,

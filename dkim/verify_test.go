@@ -108,7 +108,18 @@ func TestVerify(t *testing.T) {
 			check: func(t *testing.T, r Result) { assert.True(t, r.Testing) }},
 		"key-too-small": {spec: signSpec{key: smallKey}, record: keyRecord(t, smallKey, ""),
 			ver: func(v *Verifier) { v.MinKeyBits = 2048 }, status: StatusPermerror, err: ErrKeyTooSmall},
-		"key-1024-ok":       {spec: signSpec{key: smallKey}, record: keyRecord(t, smallKey, ""), status: StatusPass},
+		"key-1024-ok": {spec: signSpec{key: smallKey}, record: keyRecord(t, smallKey, ""), status: StatusPass},
+		"key-too-large": {record: keyRecord(t, rsaKey, ""),
+			ver: func(v *Verifier) { v.MaxKeyBits = 2047 }, status: StatusPermerror, err: ErrKeyTooLarge},
+		"key-2048-max-ok": {record: keyRecord(t, rsaKey, ""),
+			ver: func(v *Verifier) { v.MaxKeyBits = 2048 }, status: StatusPass},
+		// A hostile domain's 16384-bit key: refused by default before any
+		// arithmetic (the signature would not verify anyway).
+		"key-hostile-size": {record: hugeKeyRecord(t, 16384), status: StatusPermerror, err: ErrKeyTooLarge,
+			check: func(t *testing.T, r Result) {
+				assert.Equal(t, 16384, r.KeyBits)
+				assert.Equal(t, CheckUnchecked, r.HeaderSignature)
+			}},
 		"rsa-sha1":          {spec: signSpec{algo: "rsa-sha1"}, status: StatusPermerror, err: ErrAlgorithmWeak},
 		"algorithm-unknown": {spec: signSpec{algo: "rsa-sha512"}, status: StatusPermerror, err: ErrAlgorithmUnsupported},
 		"canon-unknown":     {spec: signSpec{canon: "nowsp/simple"}, status: StatusPermerror, err: ErrAlgorithmUnsupported},
@@ -231,7 +242,7 @@ func TestVerify(t *testing.T) {
 // allReasons lists every Reason constant; TestReasonTable checks the
 // sentinel table against it.
 var allReasons = []Reason{
-	ReasonBodyHashMismatch, ReasonBadSignature, ReasonKeyMissing, ReasonKeyRevoked, ReasonKeyTooSmall,
+	ReasonBodyHashMismatch, ReasonBadSignature, ReasonKeyMissing, ReasonKeyRevoked, ReasonKeyTooSmall, ReasonKeyTooLarge,
 	ReasonKeySyntax, ReasonKeyUnsupported, ReasonAlgorithmUnsupported, ReasonAlgorithmWeak, ReasonExpired,
 	ReasonFutureTimestamp, ReasonFromNotSigned, ReasonExtraFrom, ReasonBodyLengthLimit, ReasonDNSError,
 	ReasonSignatureSyntax, ReasonMissingTag, ReasonDomainMismatch, ReasonKeyHashMismatch, ReasonKeyService,
